@@ -1,0 +1,81 @@
+// The one door to the host. Every path here is as seen inside the root
+// ("/etc/group"), never prefixed with --root; the implementation maps it to
+// the running machine and refuses anything that would leave the root.
+
+export type FileType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
+
+export interface FileStat {
+  type: FileType;
+  /** Permission bits only (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  dev: number;
+  ino: number;
+  rdev: number;
+  mtimeMs: number;
+}
+
+export interface WriteOptions {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface RunOptions {
+  /** Milliseconds before the command is killed; default 30 s. */
+  timeoutMs?: number;
+  input?: string;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** True when the command could not be started at all (not installed). */
+  notFound: boolean;
+  timedOut: boolean;
+}
+
+export interface Host {
+  /** Absolute path of the root on the running machine ('/' when live). */
+  readonly root: string;
+  /** True when the root is the running machine's own '/'. */
+  readonly live: boolean;
+
+  /** lstat: never follows a final symlink. null when the path does not exist. */
+  lstat(path: string): Promise<FileStat | null>;
+  /** stat: follows a final symlink, inside the root. null when missing or dangling. */
+  stat(path: string): Promise<FileStat | null>;
+  /** Reads a file, following a final symlink inside the root. null when missing. */
+  readFile(path: string): Promise<Buffer | null>;
+  readText(path: string): Promise<string | null>;
+  readlink(path: string): Promise<string>;
+  /** Entry names of a directory, sorted; [] when missing or not a directory. */
+  readdir(path: string): Promise<string[]>;
+  /** Paths matching a glob (* ? [...] per component), sorted, as inside-root paths. */
+  glob(pattern: string): Promise<string[]>;
+
+  /** Atomic replace: temp file in the same directory, fsync, rename, fsync dir. */
+  writeFileAtomic(path: string, data: Buffer | string, opts: WriteOptions): Promise<void>;
+  /** Creates a symlink atomically (temp link + rename). */
+  symlinkAtomic(target: string, path: string): Promise<void>;
+  mkdirp(path: string, mode?: number): Promise<void>;
+  /** chmod that refuses symlinks (Linux has no lchmod). */
+  chmod(path: string, mode: number): Promise<void>;
+  /** Changes owner and group of the path itself, never a symlink's target. */
+  lchown(path: string, uid: number, gid: number): Promise<void>;
+  /** rename(2) inside the root; both paths are confined. */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file, symlink or device node (never follows). */
+  unlink(path: string): Promise<void>;
+  /** Removes a directory tree (never follows symlinks inside it). */
+  removeTree(path: string): Promise<void>;
+
+  /**
+   * Runs a command with an argument array, never a shell. On a live host it
+   * runs as is; under --root it runs inside the root through chroot(8).
+   */
+  run(command: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+}

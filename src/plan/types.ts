@@ -1,0 +1,100 @@
+// A plan is a value: plain JSON-able data computed from probes, rendered by
+// src/plan/render-*.ts and consumed by src/apply/. Field names of Change and
+// Summary are a public contract (`--format json`): add, never rename.
+
+import type { ResourceKind } from '../model/types.js';
+
+export type Action = 'create' | 'update' | 'delete';
+
+/** What the target looked like when probed; re-checked before apply acts. */
+export type Fingerprint =
+  | { type: 'absent' }
+  | {
+      type: 'path';
+      fileType: string;
+      dev: number;
+      ino: number;
+      mode: number;
+      uid: number;
+      gid: number;
+      size: number;
+      mtimeMs: number;
+    }
+  | { type: 'group'; members: string[] };
+
+/** The single thing apply does for a change. Executed by src/apply/operations.ts. */
+export type Operation =
+  | {
+      type: 'write-file';
+      /** Full new content, base64 so any bytes survive JSON. */
+      contentBase64: string;
+      mode: number;
+      uid: number;
+      gid: number;
+    }
+  | { type: 'set-attributes'; mode?: number; uid?: number; gid?: number }
+  | { type: 'remove'; recursive: boolean }
+  | { type: 'rename-over'; from: string }
+  | { type: 'group-members'; add: string[]; remove: string[] };
+
+export interface AttributeChange {
+  before: string | null;
+  after: string | null;
+}
+
+export interface Change {
+  resource: string;
+  kind: ResourceKind;
+  /** A path inside the root, or a group's name. */
+  target: string;
+  action: Action;
+  /** One human line: what changes and why. */
+  summary: string;
+  /** mode, owner, group... as display strings ("0666", "root"). */
+  attributes?: Record<string, AttributeChange>;
+  /** Text content before/after, for a unified diff; null = no file. */
+  content?: { before: string | null; after: string | null };
+  members?: { add: string[]; remove: string[] };
+  expect: Fingerprint;
+  op: Operation;
+}
+
+export interface Unchanged {
+  resource: string;
+  kind: ResourceKind;
+  target: string;
+}
+
+export type NoteLevel = 'info' | 'warning';
+
+/** Something worth saying that is not a change: "no /dev/nvidia* nodes". */
+export interface Note {
+  resource: string;
+  level: NoteLevel;
+  target?: string;
+  message: string;
+}
+
+/** A resource that could not be planned (missing group, refused path). */
+export interface PlanError {
+  resource: string;
+  kind: ResourceKind;
+  target?: string;
+  message: string;
+}
+
+export interface Summary {
+  create: number;
+  update: number;
+  delete: number;
+  unchanged: number;
+  errors: number;
+}
+
+export interface Plan {
+  changes: Change[];
+  unchanged: Unchanged[];
+  notes: Note[];
+  errors: PlanError[];
+  summary: Summary;
+}
