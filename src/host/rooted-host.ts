@@ -1,0 +1,338 @@
+// The Host implementation: the running machine's filesystem seen through a
+// root directory ('/' for the live host). Every path is resolved component by
+// component inside the root, chroot-style: an absolute symlink target is read
+// as inside the root, and a relative one that climbs above it is refused.
+// Final components are never followed unless the operation says so.
+
+import { constants as fsc, promises as fs } from 'node:fs';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { execa } from 'execa';
+import { ConfinementError } from '../errors.js';
+import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
+import { faultPoint } from './fault-injection.js';
+import type { FileStat, FileType, Host, RunOptions, RunResult, WriteOptions } from './types.js';
+
+const MAX_SYMLINK_HOPS = 40;
+
+function fileTypeOf(st: Stats): FileType {
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isDirectory()) return 'dir';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isSocket()) return 'socket';
+  return 'file';
+}
+
+function toFileStat(st: Stats): FileStat {
+  return {
+    type: fileTypeOf(st),
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: st.size,
+    dev: st.dev,
+    ino: st.ino,
+    rdev: st.rdev,
+    mtimeMs: st.mtimeMs,
+  };
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Splits an inside-root path into its components after lexical clean-up. */
+function components(insidePath: string): string[] {
+  if (!insidePath.startsWith('/')) {
+    throw new ConfinementError(`path "${insidePath}" is not absolute: paths are given as seen inside the root, starting with "/".`);
+  }
+  if (insidePath.includes('\0')) throw new ConfinementError(`path ${JSON.stringify(insidePath)} contains a NUL byte.`);
+  return path.posix.normalize(insidePath).split('/').filter((c) => c !== '' && c !== '.');
+}
+
+export class RootedHost implements Host {
+  readonly root: string;
+  readonly live: boolean;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.live = this.root === '/';
+  }
+
+  /** The running machine's path for an inside-root path (no resolution). */
+  private real(inside: string): string {
+    return this.live ? inside : path.join(this.root, inside);
+  }
+
+  /**
+   * Resolves symlinks in the path's parents (and the final component when
+   * `followFinal`), chroot-style. Returns the inside-root path with no
+   * symlinks left in the resolved part.
+   */
+  async resolve(insidePath: string, followFinal = false): Promise<string> {
+    let pending = components(insidePath);
+    const done: string[] = [];
+    let hops = 0;
+    while (pending.length > 0) {
+      const name = pending.shift()!;
+      if (name === '..') {
+        // A relative link led us here; climbing above the root would escape it.
+        if (done.length === 0) {
+          throw new ConfinementError(`path ${insidePath} leads outside the root through "..": refused.`);
+        }
+        done.pop();
+        continue;
+      }
+      const isFinal = pending.length === 0;
+      const current = '/' + [...done, name].join('/');
+      if (isFinal && !followFinal) {
+        done.push(name);
+        break;
+      }
+      let st: Stats | null = null;
+      try {
+        st = await fs.lstat(this.real(current));
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+      if (st === null || !st.isSymbolicLink()) {
+        done.push(name);
+        if (st === null) {
+          // Nothing further can be a symlink we would follow.
+          for (const rest of pending) {
+            if (rest === '..') done.pop();
+            else done.push(rest);
+          }
+          pending = [];
+        }
+        continue;
+      }
+      if (++hops > MAX_SYMLINK_HOPS) {
+        throw new ConfinementError(`path ${insidePath}: too many levels of symbolic links.`);
+      }
+      const target = await fs.readlink(this.real(current));
+      const targetParts = target.split('/').filter((c) => c !== '' && c !== '.');
+      if (target.startsWith('/')) {
+        done.length = 0;
+      }
+      pending = [...targetParts, ...pending];
+      // A relative target that climbs above the root is an escape, absolute or not.
+      let depth = done.length;
+      for (const part of targetParts) {
+        depth += part === '..' ? -1 : 1;
+        if (depth < 0) {
+          throw new ConfinementError(
+            `path ${insidePath}: symlink ${current} -> ${target} points outside the root: refused, not followed.`,
+          );
+        }
+      }
+    }
+    return '/' + done.join('/');
+  }
+
+  private async realPath(insidePath: string, followFinal = false): Promise<string> {
+    return this.real(await this.resolve(insidePath, followFinal));
+  }
+
+  async lstat(p: string): Promise<FileStat | null> {
+    try {
+      return toFileStat(await fs.lstat(await this.realPath(p)));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async stat(p: string): Promise<FileStat | null> {
+    try {
+      return toFileStat(await fs.lstat(await this.realPath(p, true)));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async readFile(p: string): Promise<Buffer | null> {
+    try {
+      const real = await this.realPath(p, true);
+      const st = await fs.lstat(real);
+      // Reading a device node would talk to the driver; a FIFO would block.
+      if (!st.isFile()) return null;
+      return await fs.readFile(real);
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async readText(p: string): Promise<string | null> {
+    const buf = await this.readFile(p);
+    return buf === null ? null : buf.toString('utf8');
+  }
+
+  async readlink(p: string): Promise<string> {
+    return fs.readlink(await this.realPath(p));
+  }
+
+  async readdir(p: string): Promise<string[]> {
+    try {
+      return (await fs.readdir(await this.realPath(p, true))).sort();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (isMissing(err) || code === 'ENOTDIR') return [];
+      throw err;
+    }
+  }
+
+  async glob(pattern: string): Promise<string[]> {
+    const parts = components(pattern);
+    let matches = ['/'];
+    for (const [i, part] of parts.entries()) {
+      const last = i === parts.length - 1;
+      const next: string[] = [];
+      for (const dir of matches) {
+        if (!hasGlobMagic(part)) {
+          const candidate = path.posix.join(dir, part);
+          if (last ? (await this.lstat(candidate)) !== null : (await this.stat(candidate))?.type === 'dir') {
+            next.push(candidate);
+          }
+          continue;
+        }
+        const re = compileGlobSegment(part);
+        for (const name of await this.readdir(dir)) {
+          if (!re.test(name)) continue;
+          const candidate = path.posix.join(dir, name);
+          if (last || (await this.stat(candidate))?.type === 'dir') next.push(candidate);
+        }
+      }
+      matches = next;
+      if (matches.length === 0) break;
+    }
+    return [...new Set(matches)].sort();
+  }
+
+  async writeFileAtomic(p: string, data: Buffer | string, opts: WriteOptions): Promise<void> {
+    const real = await this.realPath(p);
+    const dir = path.dirname(real);
+    const tmp = path.join(dir, `.${path.basename(real)}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    // O_EXCL|O_NOFOLLOW: never write through a link someone planted at the temp name.
+    const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    try {
+      await handle.writeFile(data);
+      await faultPoint('write-temp');
+      await handle.chown(opts.uid, opts.gid);
+      await handle.chmod(opts.mode);
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await handle.close();
+    await faultPoint('before-rename');
+    try {
+      await fs.rename(tmp, real);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await this.syncDir(dir);
+    await faultPoint('after-rename');
+  }
+
+  async symlinkAtomic(target: string, p: string): Promise<void> {
+    const real = await this.realPath(p);
+    const dir = path.dirname(real);
+    const tmp = path.join(dir, `.${path.basename(real)}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    await fs.symlink(target, tmp);
+    await faultPoint('before-rename');
+    try {
+      await fs.rename(tmp, real);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await this.syncDir(dir);
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    const handle = await fs.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async mkdirp(p: string, mode = 0o755): Promise<void> {
+    const parts = components(p);
+    for (let i = 1; i <= parts.length; i++) {
+      const inside = '/' + parts.slice(0, i).join('/');
+      const st = await this.stat(inside);
+      if (st?.type === 'dir') continue;
+      if (st !== null) throw new ConfinementError(`cannot create directory ${inside}: a ${st.type} is in the way.`);
+      await fs.mkdir(await this.realPath(inside), { mode });
+    }
+  }
+
+  async chmod(p: string, mode: number): Promise<void> {
+    const real = await this.realPath(p);
+    const st = await fs.lstat(real);
+    if (st.isSymbolicLink()) {
+      throw new ConfinementError(`refusing to chmod ${p}: it is a symlink, and chmod would change its target.`);
+    }
+    await fs.chmod(real, mode);
+  }
+
+  async lchown(p: string, uid: number, gid: number): Promise<void> {
+    await fs.lchown(await this.realPath(p), uid, gid);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const realFrom = await this.realPath(from);
+    const realTo = await this.realPath(to);
+    await fs.rename(realFrom, realTo);
+    await this.syncDir(path.dirname(realTo));
+    if (path.dirname(realFrom) !== path.dirname(realTo)) await this.syncDir(path.dirname(realFrom));
+  }
+
+  async unlink(p: string): Promise<void> {
+    const real = await this.realPath(p);
+    await fs.unlink(real);
+    await this.syncDir(path.dirname(real));
+  }
+
+  async removeTree(p: string): Promise<void> {
+    const real = await this.realPath(p);
+    if (real === this.root || real === '/') throw new ConfinementError('refusing to remove the root directory.');
+    // fs.rm does not follow symlinks inside the tree: links are removed, not their targets.
+    await fs.rm(real, { recursive: true, force: false });
+    await this.syncDir(path.dirname(real));
+  }
+
+  async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const [file, argv] = this.live ? [command, args] : ['chroot', [this.root, command, ...args]];
+    const result = await execa(file, argv, {
+      reject: false,
+      timeout: opts.timeoutMs ?? 30_000,
+      input: opts.input,
+      stdin: opts.input === undefined ? 'ignore' : undefined,
+      env: { LC_ALL: 'C' },
+    });
+    const notFound =
+      (result as { code?: string }).code === 'ENOENT' ||
+      // chroot reports a missing command inside the root with status 127.
+      (!this.live && result.exitCode === 127);
+    return {
+      exitCode: result.exitCode ?? -1,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+      notFound,
+      timedOut: Boolean(result.timedOut),
+    };
+  }
+}
