@@ -1,0 +1,190 @@
+// Reading and changing a group's member list.
+//
+// Live host: getent and gpasswd, because they go through NSS: SSSD/LDAP
+// members count when reading, and gpasswd resolves directory users where
+// `usermod -aG` does not.
+// Under --root: etc/group and etc/gshadow are edited directly, leaving them
+// as `gpasswd -Q ROOT` would (checked byte for byte in the tests), because
+// gpasswd -Q refuses members that are not in the root's own etc/passwd
+// (directory users), and those are exactly the DS01 users.
+
+import type { Host } from './types.js';
+
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+/** The group as NSS (live) or the root's etc/group (rooted) sees it; null when missing. */
+export async function readGroup(host: Host, name: string): Promise<GroupEntry | null> {
+  if (host.live) {
+    const res = await host.run('getent', ['group', name]);
+    if (!res.notFound) {
+      // getent exits 2 for "no such key"; anything else is a real failure.
+      if (res.exitCode === 2) return null;
+      if (res.exitCode !== 0) {
+        throw new Error(`getent group ${name} failed (exit ${res.exitCode}): ${res.stderr.trim()}`);
+      }
+      const entry = parseGroupLine(res.stdout.split('\n')[0] ?? '');
+      if (entry && entry.name === name) return entry;
+      return null;
+    }
+    // No getent (a minimal image): the files are all there is.
+  }
+  const text = await host.readText('/etc/group');
+  if (text === null) return null;
+  for (const line of splitLines(text).lines) {
+    const entry = parseGroupLine(line);
+    if (entry && entry.name === name) return entry;
+  }
+  return null;
+}
+
+/** name:passwd:gid:members -> entry; null for comments, NIS lines and malformed lines. */
+export function parseGroupLine(line: string): GroupEntry | null {
+  if (line === '' || line.startsWith('#') || line.startsWith('+') || line.startsWith('-')) return null;
+  const fields = line.split(':');
+  if (fields.length < 4 || fields[0] === '' || !/^[0-9]+$/.test(fields[2]!)) return null;
+  return { name: fields[0]!, gid: Number(fields[2]), members: splitMembers(fields[3]!) };
+}
+
+function splitMembers(field: string): string[] {
+  return field === '' ? [] : field.split(',').filter((m) => m !== '');
+}
+
+/**
+ * Adds and removes members of an existing group. Adding a present member or
+ * removing an absent one is a no-op, as with gpasswd.
+ */
+export async function changeGroupMembers(
+  host: Host,
+  group: string,
+  add: string[],
+  remove: string[],
+): Promise<void> {
+  if (host.live) {
+    for (const user of add) await gpasswd(host, ['-a', user, group]);
+    for (const user of remove) await gpasswd(host, ['-d', user, group]);
+    return;
+  }
+  await changeGroupFiles(host, group, add, remove);
+}
+
+async function gpasswd(host: Host, args: string[]): Promise<void> {
+  const res = await host.run('gpasswd', args);
+  if (res.notFound) {
+    throw new Error('gpasswd is not installed on this host: install the passwd package (shadow tools) to change group members');
+  }
+  if (res.exitCode !== 0) {
+    throw new Error(`gpasswd ${args.join(' ')} failed (exit ${res.exitCode}): ${res.stderr.trim() || res.stdout.trim()}`);
+  }
+}
+
+interface SplitText {
+  lines: string[];
+  /** Whether the text ended with "\n" (kept as it was). */
+  trailingNewline: boolean;
+}
+
+function splitLines(text: string): SplitText {
+  if (text === '') return { lines: [], trailingNewline: false };
+  const trailingNewline = text.endsWith('\n');
+  const lines = (trailingNewline ? text.slice(0, -1) : text).split('\n');
+  return { lines, trailingNewline };
+}
+
+function joinLines({ lines, trailingNewline }: SplitText): string {
+  return lines.join('\n') + (trailingNewline && lines.length > 0 ? '\n' : '');
+}
+
+/** The member list with `add` appended (order kept, no duplicates) and `remove` taken out. */
+export function editMembers(current: string[], add: string[], remove: string[]): string[] {
+  const result: string[] = [];
+  for (const m of [...current, ...add]) {
+    if (!remove.includes(m) && !result.includes(m)) result.push(m);
+  }
+  return result;
+}
+
+/**
+ * Rewrites the 4th field (members) of the first line for `group`; every other
+ * line is kept byte for byte. Returns null when there is no such line.
+ */
+export function editMemberField(
+  text: string,
+  group: string,
+  add: string[],
+  remove: string[],
+  file: string,
+): { text: string; members: string[] } | null {
+  const split = splitLines(text);
+  const index = split.lines.findIndex((l) => l.split(':', 1)[0] === group && !l.startsWith('#'));
+  if (index < 0) return null;
+  const fields = split.lines[index]!.split(':');
+  if (fields.length !== 4) {
+    throw new Error(
+      `${file}: the line for group ${group} has ${fields.length} fields, expected 4 (name:password:${
+        file.endsWith('gshadow') ? 'admins' : 'gid'
+      }:members); fix it by hand (grpck -r shows the problem) and run again`,
+    );
+  }
+  const members = editMembers(splitMembers(fields[3]!), add, remove);
+  fields[3] = members.join(',');
+  const lines = [...split.lines];
+  lines[index] = fields.join(':');
+  return { text: joinLines({ lines, trailingNewline: split.trailingNewline }), members };
+}
+
+async function changeGroupFiles(host: Host, group: string, add: string[], remove: string[]): Promise<void> {
+  const groupFile = await readForRewrite(host, '/etc/group');
+  if (groupFile === null) {
+    throw new Error(`${host.root}'s /etc/group does not exist, so group ${group} cannot be changed`);
+  }
+  const edited = editMemberField(groupFile.text, group, add, remove, '/etc/group');
+  if (edited === null) {
+    throw new Error(`group ${group} does not exist in ${host.root}'s /etc/group: create it (groupadd ${group}) or fix the name`);
+  }
+
+  const gshadow = await readForRewrite(host, '/etc/gshadow');
+  let gshadowText: string | null = null;
+  if (gshadow !== null) {
+    const shadowEdited = editMemberField(gshadow.text, group, add, remove, '/etc/gshadow');
+    if (shadowEdited !== null) {
+      gshadowText = shadowEdited.text;
+    } else {
+      // The group is missing from gshadow (grpck reports that). gpasswd then
+      // appends an entry with the group's password field, no admins, and the
+      // group's new member list, so we do the same and leave them consistent.
+      const passwd = groupFile.text.split('\n').find((l) => l.split(':', 1)[0] === group)!.split(':')[1]!;
+      const line = `${group}:${passwd}::${edited.members.join(',')}`;
+      const { lines } = splitLines(gshadow.text);
+      // gpasswd ends every line with "\n"; the new last line gets one too.
+      gshadowText = joinLines({ lines: [...lines, line], trailingNewline: true });
+    }
+  }
+
+  // gshadow first: a crash in between leaves a member only in gshadow, which
+  // grants nothing, rather than only in group.
+  if (gshadow !== null && gshadowText !== null && gshadowText !== gshadow.text) {
+    await host.writeFileAtomic('/etc/gshadow', gshadowText, gshadow.attrs);
+  }
+  if (edited.text !== groupFile.text) {
+    await host.writeFileAtomic('/etc/group', edited.text, groupFile.attrs);
+  }
+}
+
+async function readForRewrite(
+  host: Host,
+  path: string,
+): Promise<{ text: string; attrs: { mode: number; uid: number; gid: number } } | null> {
+  const st = await host.lstat(path);
+  if (st === null) return null;
+  if (st.type !== 'file') {
+    // An atomic rename would replace the link (or worse) instead of the file behind it.
+    throw new Error(`${host.root}'s ${path} is a ${st.type}, not a regular file: refusing to rewrite it; make it a plain file first`);
+  }
+  const text = await host.readText(path);
+  if (text === null) return null;
+  return { text, attrs: { mode: st.mode, uid: st.uid, gid: st.gid } };
+}
