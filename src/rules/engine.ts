@@ -1,0 +1,44 @@
+// Runs rules against a host. A rule that passes produces nothing; a failing
+// one produces one finding per offending target. Verification probes (match
+// type `command`) run only on the live root: under --root they are not
+// evaluated at all, so they appear neither in findings nor in `evaluated`.
+
+import { errorMessage } from '../errors.js';
+import type { Host } from '../host/types.js';
+import { runMatcher } from './matchers/index.js';
+import type { Finding, Rule } from './types.js';
+
+export interface RuleRun {
+  /** Failing findings and skipped probes, in rule order. */
+  findings: Finding[];
+  /** Every rule that was evaluated here (for the Prometheus zeros). */
+  evaluated: Rule[];
+}
+
+export function isVerificationProbe(rule: Rule): boolean {
+  return rule.match.type === 'command';
+}
+
+export async function runRules(host: Host, rules: Rule[]): Promise<RuleRun> {
+  const evaluated = rules.filter((r) => host.live || !isVerificationProbe(r));
+  const perRule = await Promise.all(evaluated.map((rule) => runRule(host, rule)));
+  return { findings: perRule.flat(), evaluated };
+}
+
+async function runRule(host: Host, rule: Rule): Promise<Finding[]> {
+  const base = { rule: rule.id, severity: rule.severity, remediation: rule.remediation };
+  try {
+    const hits = await runMatcher(host, rule.match);
+    return hits.map((h) => ({ ...base, target: h.target, message: h.message, status: h.status ?? 'fail' }));
+  } catch (err) {
+    // A rule that cannot be checked must not look like a rule that passed.
+    return [
+      {
+        ...base,
+        target: rule.source.file,
+        message: `could not be checked: ${errorMessage(err)}`,
+        status: 'fail',
+      },
+    ];
+  }
+}
