@@ -268,6 +268,33 @@ export class RootedHost implements Host {
     }
   }
 
+  async createExclusive(p: string, data: string, mode: number): Promise<boolean> {
+    let handle;
+    try {
+      handle = await fs.open(await this.realPath(p), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  }
+
+  async appendFileSync(p: string, data: string, mode: number): Promise<void> {
+    const handle = await fs.open(await this.realPath(p), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | fsc.O_NOFOLLOW, mode);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
   async mkdirp(p: string, mode = 0o755): Promise<void> {
     const parts = components(p);
     for (let i = 1; i <= parts.length; i++) {

@@ -61,6 +61,10 @@ export interface Host {
   writeFileAtomic(path: string, data: Buffer | string, opts: WriteOptions): Promise<void>;
   /** Creates a symlink atomically (temp link + rename). */
   symlinkAtomic(target: string, path: string): Promise<void>;
+  /** Creates a file only if nothing is there (O_EXCL); false when something is. For locks. */
+  createExclusive(path: string, data: string, mode: number): Promise<boolean>;
+  /** Appends and fsyncs: for journals, where every line must survive a crash. */
+  appendFileSync(path: string, data: string, mode: number): Promise<void>;
   mkdirp(path: string, mode?: number): Promise<void>;
   /** chmod that refuses symlinks (Linux has no lchmod). */
   chmod(path: string, mode: number): Promise<void>;

@@ -1,0 +1,71 @@
+// Apply consumes a plan: under the lock, each change is journaled, backed up,
+// carried out and checked. One failure does not stop the others.
+
+import os from 'node:os';
+import type { Host } from '../host/types.js';
+import type { Change, Plan } from '../plan/types.js';
+import { acquireLock } from './lock.js';
+import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
+import { applyChange, type Outcome } from './operations.js';
+import { newRunId } from './run-id.js';
+import { stateLayout } from './state-dir.js';
+
+export interface ApplyOptions {
+  stateDir: string;
+  lockTimeoutSeconds: number;
+  desiredFiles: string[];
+  runId?: string;
+  operation?: 'apply' | 'rollback';
+  rollbackOf?: string;
+}
+
+export interface ChangeOutcome extends Outcome {
+  change: Change;
+}
+
+export interface ApplyResult {
+  runId: string;
+  outcomes: ChangeOutcome[];
+  warnings: string[];
+  counts: Record<OutcomeStatus, number>;
+}
+
+export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
+  const runId = opts.runId ?? newRunId();
+  const counts: Record<OutcomeStatus, number> = { applied: 0, skipped: 0, failed: 0 };
+  // Nothing to do: no lock, no journal, no state dir. A converged host stays untouched.
+  if (plan.changes.length === 0) return { runId, outcomes: [], warnings: [], counts };
+  const layout = stateLayout(opts.stateDir);
+  const lock = await acquireLock(host, layout.lock, runId, opts.lockTimeoutSeconds);
+  const warnings = lock.warning ? [lock.warning] : [];
+  const outcomes: ChangeOutcome[] = [];
+  try {
+    const journal = await Journal.open(host, layout.journal(runId));
+    await journal.write({
+      type: 'start',
+      runId,
+      time: new Date().toISOString(),
+      user: invokingUser(),
+      hostname: os.hostname(),
+      pid: process.pid,
+      root: host.root,
+      operation: opts.operation ?? 'apply',
+      desired: opts.desiredFiles,
+      ...(opts.rollbackOf ? { rollbackOf: opts.rollbackOf } : {}),
+    });
+    for (const [seq, change] of plan.changes.entries()) {
+      const outcome = await applyChange(host, change, layout.backups(runId), {
+        beforeAct: (backups, before) =>
+          journal.write({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before }),
+      });
+      await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), ...outcome });
+      counts[outcome.status] += 1;
+      outcomes.push({ change, ...outcome });
+    }
+    const status = counts.failed === 0 && counts.skipped === 0 ? 'converged' : 'failed';
+    await journal.write({ type: 'end', time: new Date().toISOString(), status, counts });
+  } finally {
+    await lock.release();
+  }
+  return { runId, outcomes, warnings, counts };
+}

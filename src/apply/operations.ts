@@ -1,0 +1,150 @@
+// Carrying out one planned change: re-check the target is as probed, back it
+// up, do exactly the change's Operation, then check the result (Terraform's
+// "inconsistent result after apply"). Shared by every resource kind.
+
+import path from 'node:path';
+import { errorMessage } from '../errors.js';
+import { changeGroupMembers, readGroup } from '../host/group-db.js';
+import type { Host } from '../host/types.js';
+import type { Change, Fingerprint } from '../plan/types.js';
+import { fingerprintOf, modeString } from '../resources/fingerprint.js';
+import { backupPath, type BackupRecord } from './backup.js';
+import type { OutcomeStatus } from './journal.js';
+
+export interface Outcome {
+  status: OutcomeStatus;
+  message: string;
+  after?: Fingerprint;
+}
+
+export async function currentFingerprint(host: Host, change: Change): Promise<Fingerprint> {
+  if (change.op.type === 'group-members') {
+    const group = await readGroup(host, change.target);
+    return group === null ? { type: 'absent' } : { type: 'group', members: group.members };
+  }
+  return fingerprintOf(await host.lstat(change.target));
+}
+
+export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
+  if (a.type !== b.type) return false;
+  if (a.type === 'absent') return true;
+  if (a.type === 'group' && b.type === 'group') {
+    return [...a.members].sort().join('\n') === [...b.members].sort().join('\n');
+  }
+  if (a.type === 'path' && b.type === 'path') {
+    return (
+      a.fileType === b.fileType &&
+      a.dev === b.dev &&
+      a.ino === b.ino &&
+      a.mode === b.mode &&
+      a.uid === b.uid &&
+      a.gid === b.gid &&
+      a.size === b.size &&
+      a.mtimeMs === b.mtimeMs
+    );
+  }
+  return false;
+}
+
+/** Backs up whatever the change will alter. */
+export async function backupForChange(host: Host, change: Change, backupDir: string): Promise<BackupRecord[]> {
+  const op = change.op;
+  if (op.type === 'group-members') {
+    const records: BackupRecord[] = [];
+    for (const file of ['/etc/group', '/etc/gshadow']) records.push(...(await backupPath(host, backupDir, file)));
+    return records;
+  }
+  const records = await backupPath(host, backupDir, change.target);
+  if (op.type === 'rename-over') records.push(...(await backupPath(host, backupDir, op.from)));
+  return records;
+}
+
+async function perform(host: Host, change: Change): Promise<void> {
+  const op = change.op;
+  switch (op.type) {
+    case 'write-file':
+      await host.mkdirp(path.posix.dirname(change.target));
+      await host.writeFileAtomic(change.target, Buffer.from(op.contentBase64, 'base64'), op);
+      return;
+    case 'set-attributes': {
+      const st = await host.lstat(change.target);
+      if (st === null) throw new Error(`${change.target} disappeared`);
+      if (op.uid !== undefined || op.gid !== undefined) {
+        if (op.uid !== st.uid || op.gid !== st.gid) await host.lchown(change.target, op.uid ?? st.uid, op.gid ?? st.gid);
+      }
+      // After chown, which may clear set-id bits.
+      if (op.mode !== undefined) await host.chmod(change.target, op.mode);
+      return;
+    }
+    case 'remove':
+      if (op.recursive) await host.removeTree(change.target);
+      else await host.unlink(change.target);
+      return;
+    case 'rename-over':
+      await host.rename(op.from, change.target);
+      return;
+    case 'group-members':
+      await changeGroupMembers(host, change.target, op.add, op.remove);
+      return;
+  }
+}
+
+/** Why the result differs from what the operation intended; null when it matches. */
+async function inconsistency(host: Host, change: Change): Promise<string | null> {
+  const op = change.op;
+  if (op.type === 'group-members') {
+    const members = new Set((await readGroup(host, change.target))?.members ?? []);
+    const missing = op.add.filter((m) => !members.has(m));
+    const left = op.remove.filter((m) => members.has(m));
+    if (missing.length) return `group ${change.target} still lacks ${missing.join(', ')}`;
+    if (left.length) return `group ${change.target} still has ${left.join(', ')}`;
+    return null;
+  }
+  const st = await host.lstat(change.target);
+  switch (op.type) {
+    case 'remove':
+      return st === null ? null : `${change.target} still exists`;
+    case 'rename-over':
+      return st?.type === 'file' ? null : `${change.target} is not a regular file after the rename`;
+    case 'write-file': {
+      if (st?.type !== 'file') return `${change.target} is not a regular file after writing`;
+      const bytes = await host.readFile(change.target);
+      if (!bytes?.equals(Buffer.from(op.contentBase64, 'base64'))) return `${change.target} content differs after writing`;
+      if (st.mode !== op.mode) return `${change.target} has mode ${modeString(st.mode)}, wanted ${modeString(op.mode)}`;
+      if (st.uid !== op.uid || st.gid !== op.gid) return `${change.target} is owned ${st.uid}:${st.gid}, wanted ${op.uid}:${op.gid}`;
+      return null;
+    }
+    case 'set-attributes':
+      if (st === null) return `${change.target} is missing`;
+      if (op.mode !== undefined && st.mode !== op.mode) return `${change.target} has mode ${modeString(st.mode)}, wanted ${modeString(op.mode)}`;
+      if (op.uid !== undefined && st.uid !== op.uid) return `${change.target} is owned by uid ${st.uid}, wanted ${op.uid}`;
+      if (op.gid !== undefined && st.gid !== op.gid) return `${change.target} has gid ${st.gid}, wanted ${op.gid}`;
+      return null;
+  }
+}
+
+export interface ApplyHooks {
+  /** Called after the backup, before acting: the journal's "begin" entry. */
+  beforeAct?(backups: BackupRecord[], before: Fingerprint): Promise<void>;
+}
+
+export async function applyChange(host: Host, change: Change, backupDir: string, hooks: ApplyHooks = {}): Promise<Outcome> {
+  try {
+    const before = await currentFingerprint(host, change);
+    if (!sameFingerprint(before, change.expect)) {
+      return { status: 'skipped', message: `${change.target} changed since it was planned; left alone. Run plan again.` };
+    }
+    if (change.op.type === 'rename-over' && (await host.lstat(change.op.from))?.type !== 'file') {
+      return { status: 'skipped', message: `${change.op.from} is gone since it was planned; left alone.` };
+    }
+    const backups = await backupForChange(host, change, backupDir);
+    await hooks.beforeAct?.(backups, before);
+    await perform(host, change);
+    const after = await currentFingerprint(host, change);
+    const wrong = await inconsistency(host, change);
+    if (wrong !== null) return { status: 'failed', message: `inconsistent result after apply: ${wrong}`, after };
+    return { status: 'applied', message: change.summary, after };
+  } catch (err) {
+    return { status: 'failed', message: errorMessage(err) };
+  }
+}

@@ -1,0 +1,70 @@
+// --apply: plan, carry the plan out, then plan again to prove convergence.
+// Exit 0 only when every change applied and nothing is left pending.
+
+import { applyPlan, type ApplyResult } from '../apply/apply-plan.js';
+import { stateLayout } from '../apply/state-dir.js';
+import { buildPlan } from '../plan/build-plan.js';
+import { renderChange } from '../plan/render-text.js';
+import type { Plan } from '../plan/types.js';
+import type { CliArgs } from './args.js';
+import { loadDesired, openHost, stateDirOf } from './context.js';
+import type { Output } from './output.js';
+
+function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string): string {
+  const out: string[] = [];
+  if (before.changes.length === 0) out.push('No changes: the host already matches the desired state.');
+  else out.push(`Applying ${before.changes.length} change${before.changes.length === 1 ? '' : 's'} (run ${result.runId}):`);
+  for (const w of result.warnings) out.push(`warning: ${w}`);
+  for (const o of result.outcomes) {
+    const tag = o.status === 'applied' ? 'ok     ' : o.status === 'skipped' ? 'skipped' : 'FAILED ';
+    const detail = o.status === 'applied' ? '' : `\n          ${o.message}`;
+    out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
+  }
+  for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${e.target})` : ''}: ${e.message}`);
+  if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)}`);
+  const c = result.counts;
+  out.push(`Apply: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + before.errors.length} failed.`);
+  out.push(
+    after.changes.length === 0 && after.errors.length === 0
+      ? 'The host is converged.'
+      : `The host is NOT converged: ${after.changes.length} change(s) still pending, ${after.errors.length} error(s). Run --plan to see them.`,
+  );
+  return out.join('\n') + '\n';
+}
+
+export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
+  const desired = await loadDesired(args);
+  const host = await openHost(args);
+  const stateDir = stateDirOf(args);
+  const plan = await buildPlan(host, desired.resources);
+  const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
+  const after = await buildPlan(host, desired.resources);
+  const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0;
+  if (args.format === 'json') {
+    io.out(
+      JSON.stringify(
+        {
+          runId: result.outcomes.length > 0 ? result.runId : null,
+          outcomes: result.outcomes.map((o) => ({
+            resource: o.change.resource,
+            kind: o.change.kind,
+            target: o.change.target,
+            action: o.change.action,
+            status: o.status,
+            message: o.message,
+          })),
+          errors: plan.errors,
+          warnings: result.warnings,
+          summary: { ...result.counts, failed: result.counts.failed + plan.errors.length },
+          converged,
+          pending: after.changes,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    io.out(renderApplyText(plan, result, after, stateDir));
+  }
+  return converged ? 0 : 1;
+}

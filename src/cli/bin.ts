@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Entry point of the `reconcile` command (package.json "bin").
+
+import { main } from './main.js';
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,35 @@
+// Turning arguments into the things commands work on: the Host and the
+// desired state. Shared by every command.
+
+import { UserError } from '../errors.js';
+import { statLocal } from '../host/local-files.js';
+import { RootedHost } from '../host/rooted-host.js';
+import { DEFAULT_STATE_DIR } from '../apply/state-dir.js';
+import { loadDesiredState } from '../model/load.js';
+import type { DesiredState } from '../model/types.js';
+import type { CliArgs } from './args.js';
+
+export const DEFAULT_DESIRED = '/etc/reconcile/desired-state';
+
+export async function openHost(args: CliArgs): Promise<RootedHost> {
+  const st = await statLocal(args.root);
+  if (st === null || !st.isDirectory) {
+    throw new UserError(`--root ${args.root} is not a directory: pass the directory that holds the host's filesystem (default /).`);
+  }
+  return new RootedHost(args.root);
+}
+
+export async function loadDesired(args: CliArgs): Promise<DesiredState> {
+  const desired = args.desired ?? DEFAULT_DESIRED;
+  if (args.desired === undefined && (await statLocal(desired)) === null) {
+    // Never fall back to the bundled example on a live host.
+    throw new UserError(
+      `no desired state at ${DEFAULT_DESIRED}: install this host's desired state there, or pass --desired PATH (a YAML file or a directory of *.yaml).`,
+    );
+  }
+  return loadDesiredState(desired);
+}
+
+export function stateDirOf(args: CliArgs): string {
+  return args.stateDir ?? DEFAULT_STATE_DIR;
+}

@@ -1,0 +1,73 @@
+// The plan for people: one line per change with a +/~/- marker, a unified
+// diff for file content, the per-member difference for groups.
+
+import { createTwoFilesPatch } from 'diff';
+import type { Change, Plan } from './types.js';
+
+const MARKER = { create: '+', update: '~', delete: '-' } as const;
+
+function indent(text: string, by = '    '): string {
+  return text
+    .split('\n')
+    .map((l) => (l === '' ? l : by + l))
+    .join('\n');
+}
+
+export function unifiedDiff(target: string, before: string | null, after: string | null): string {
+  const patch = createTwoFilesPatch(
+    before === null ? '/dev/null' : `a${target}`,
+    after === null ? '/dev/null' : `b${target}`,
+    before ?? '',
+    after ?? '',
+    undefined,
+    undefined,
+    { context: 3 },
+  );
+  // Drop the "=====" banner line the diff package puts first.
+  return patch
+    .split('\n')
+    .filter((l) => !/^={10,}$/.test(l))
+    .join('\n')
+    .trimEnd();
+}
+
+export function renderChange(change: Change): string {
+  // Summaries may repeat the target ("/dev/nvidia0: mode ..."); the line already starts with it.
+  const summary = change.summary.startsWith(`${change.target}: `) ? change.summary.slice(change.target.length + 2) : change.summary;
+  const lines = [`${MARKER[change.action]} ${change.target}  (${change.kind} ${change.resource}): ${summary}`];
+  for (const [name, a] of Object.entries(change.attributes ?? {})) {
+    lines.push(`    ${name}: ${a.before ?? '(none)'} -> ${a.after ?? '(none)'}`);
+  }
+  if (change.members) {
+    for (const m of change.members.add) lines.push(`    + ${m}`);
+    for (const m of change.members.remove) lines.push(`    - ${m}`);
+  }
+  if (change.content && change.content.before !== change.content.after) {
+    lines.push(indent(unifiedDiff(change.target, change.content.before, change.content.after)));
+  }
+  return lines.join('\n');
+}
+
+export function renderSummaryLine(plan: Plan): string {
+  const s = plan.summary;
+  const errors = s.errors ? `, ${s.errors} error${s.errors === 1 ? '' : 's'}` : '';
+  return `Plan: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged${errors}.`;
+}
+
+export function renderPlanText(plan: Plan, opts: { root: string; verbose?: boolean }): string {
+  const out: string[] = [];
+  out.push(`Host root: ${opts.root}`);
+  out.push('');
+  if (plan.changes.length === 0) out.push('No changes: the host matches the desired state.');
+  for (const change of plan.changes) out.push(renderChange(change));
+  if (plan.notes.length) {
+    out.push('', 'Notes:');
+    for (const n of plan.notes) out.push(`  ${n.level === 'warning' ? '!' : '-'} ${n.resource}: ${n.message}`);
+  }
+  if (plan.errors.length) {
+    out.push('', 'Errors:');
+    for (const e of plan.errors) out.push(`  x ${e.resource}${e.target ? ` (${e.target})` : ''}: ${e.message}`);
+  }
+  out.push('', renderSummaryLine(plan));
+  return out.join('\n') + '\n';
+}
