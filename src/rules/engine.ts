@@ -28,6 +28,7 @@ export async function runRules(host: Host, rules: Rule[]): Promise<RuleRun> {
 async function runRule(host: Host, rule: Rule): Promise<Finding[]> {
   const base = { rule: rule.id, severity: rule.severity, remediation: rule.remediation };
   try {
+    if (rule.when && !(await anyPathExists(host, rule.when.anyPathExists))) return [];
     const hits = await runMatcher(host, rule.match);
     return hits.map((h) => ({ ...base, target: h.target, message: h.message, status: h.status ?? 'fail' }));
   } catch (err) {
@@ -41,4 +42,9 @@ async function runRule(host: Host, rule: Rule): Promise<Finding[]> {
       },
     ];
   }
+}
+
+async function anyPathExists(host: Host, globs: string[]): Promise<boolean> {
+  for (const g of globs) if ((await host.glob(g)).length > 0) return true;
+  return false;
 }

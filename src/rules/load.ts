@@ -79,6 +79,7 @@ export async function loadRuleFile(file: string): Promise<Rule> {
   if (!validate(parsed.value)) throw schemaError(parsed, validate.errors ?? []);
   const value = parsed.value as Omit<Rule, 'source'>;
   checkRegexes(parsed, value.match);
+  checkCommandUser(parsed, value.match);
   const { key } = locate(parsed, ['id']);
   return { ...value, source: nodeLocation(parsed, key) };
 }
@@ -96,7 +97,6 @@ const RANK: Record<string, number> = {
   minLength: 40,
   minProperties: 40,
   required: 60,
-  oneOf: 70,
 };
 
 function errorKeyPath(e: ErrorObject): KeyPath {
@@ -122,9 +122,6 @@ function schemaError(parsed: ParsedYaml, errors: ErrorObject[]): UserError {
     const what = typeof tag === 'string' ? `unknown match type ${JSON.stringify(tag)}` : '`type` must be a string';
     const fix = `${guess ? `did you mean \`${guess}\`? ` : ''}\`type\` is one of ${MATCH_TYPES.map((t) => `\`${t}\``).join(', ')}`;
     return located(parsed, keyPath, what, fix);
-  }
-  if (best.keyword === 'oneOf') {
-    return located(parsed, parsePointer(best.instancePath), 'give exactly one of `name` or `memberOf`', 'keep one of the two keys');
   }
   return describeError(parsed, best);
 }
@@ -156,5 +153,18 @@ function checkRegexes(parsed: ParsedYaml, match: Match): void {
       const reason = (err as Error).message.replace(/^Invalid regular expression: /, '');
       throw located(parsed, keyPath, `not a valid regular expression (${reason})`, 'escape special characters such as ( [ { with a backslash, or fix the expression');
     }
+  }
+}
+
+function checkCommandUser(parsed: ParsedYaml, match: Match): void {
+  if (match.type !== 'command' || !match.user) return;
+  const n = (match.user.name === undefined ? 0 : 1) + (match.user.memberOf === undefined ? 0 : 1);
+  if (n !== 1) {
+    throw located(
+      parsed,
+      ['match', 'user'],
+      n === 0 ? '`user` names nobody' : '`user` gives both `name` and `memberOf`',
+      'give exactly one: `name: USER` for a fixed user, or `memberOf: GROUP` for the first unprivileged member',
+    );
   }
 }

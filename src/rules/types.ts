@@ -85,6 +85,8 @@ export interface Rule {
   why: string;
   remediation: string;
   match: Match;
+  /** Applies only where one of these globs exists (an NVIDIA driver, a device node). */
+  when?: { anyPathExists: string[] };
   /** Where the rule was declared (its `id:` line). */
   source: SourceLocation;
 }

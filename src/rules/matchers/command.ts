@@ -20,19 +20,30 @@ async function findTool(host: Host, name: string): Promise<string | null> {
   return null;
 }
 
-/** uid of a user as NSS sees it (live host), or null when unknown. */
-async function uidOf(host: Host, user: string): Promise<number | null> {
+interface Account {
+  uid: number;
+  shell: string;
+}
+
+/** A user as NSS sees it (live host: directory users too), or null when unknown. */
+async function account(host: Host, user: string): Promise<Account | null> {
   const r = await host.run('getent', ['passwd', user], { timeoutMs: 5000 });
   if (r.exitCode !== 0) return null;
-  const uid = Number(r.stdout.split('\n')[0]!.split(':')[2]);
-  return Number.isInteger(uid) ? uid : null;
+  const fields = r.stdout.split('\n')[0]!.split(':');
+  const uid = Number(fields[2]);
+  return Number.isInteger(uid) ? { uid, shell: fields[6] ?? '' } : null;
+}
+
+/** A login shell that cannot run commands (system accounts) tells us nothing. */
+function canLogIn(a: Account): boolean {
+  return !/(nologin|\/false)$/.test(a.shell);
 }
 
 type Pick = { user: string } | { skip: string } | null;
 
 async function pickUser(host: Host, spec: NonNullable<CommandMatch['user']>): Promise<Pick> {
   if (spec.name !== undefined) {
-    if ((await uidOf(host, spec.name)) === null) return { skip: `user ${spec.name} does not exist here` };
+    if ((await account(host, spec.name)) === null) return { skip: `user ${spec.name} does not exist here` };
     return { user: spec.name };
   }
   const group = await readGroup(host, spec.memberOf!);
@@ -41,8 +52,8 @@ async function pickUser(host: Host, spec: NonNullable<CommandMatch['user']>): Pr
   for (const user of [...group.members].sort()) {
     if (excluded.has(user)) continue;
     if (spec.excludeWithFileIn && (await host.lstat(`${spec.excludeWithFileIn}/${user}.json`))) continue;
-    const uid = await uidOf(host, user);
-    if (uid === null || uid === 0) continue;
+    const a = await account(host, user);
+    if (a === null || a.uid === 0 || !canLogIn(a)) continue;
     return { user };
   }
   return { skip: `no unprivileged member of ${spec.memberOf} fits this probe` };
