@@ -53,10 +53,38 @@ const YAML_FIXES: Record<string, string> = {
   BAD_ALIAS: 'define the anchor (`&name`) before using the alias (`*name`)',
 };
 
+/**
+ * The parser reports an unclosed quote at the end of the input; the useful
+ * place is where the quote opens: the last unescaped quote of that kind.
+ */
+function unclosedQuoteStart(text: string, e: YAMLError): number | undefined {
+  const m = /^Missing closing (["'])quote/.exec(e.message);
+  if (e.code !== 'MISSING_CHAR' || !m) return undefined;
+  const q = m[1];
+  for (let i = Math.min(e.pos[0], text.length - 1); i >= 0; i--) {
+    if (text[i] !== q) continue;
+    if (q === '"' && text[i - 1] === '\\') continue;
+    if (q === "'" && (text[i - 1] === "'" || text[i + 1] === "'")) {
+      i--;
+      continue;
+    }
+    return i;
+  }
+  return undefined;
+}
+
 function yamlProblem(parsed: Omit<ParsedYaml, 'value'>, e: YAMLError, kind: 'error' | 'warning'): never {
+  const quoteStart = unclosedQuoteStart(parsed.text, e);
+  if (quoteStart !== undefined) {
+    fail(
+      locationAt(parsed, quoteStart),
+      `YAML syntax error: the quoted string that starts here is never closed`,
+      `add the closing ${parsed.text[quoteStart]}`,
+    );
+  }
   const loc = locationAt(parsed, e.pos[0]);
   // The library's message can span lines (with a code excerpt); keep the first, as one paragraph.
-  const first = e.message.split('\n')[0].replace(/\s+/g, ' ').replace(/[.:\s]+$/, '');
+  const first = (e.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document' : e.message).split('\n')[0].replace(/\s+/g, ' ').replace(/[.:\s]+$/, '');
   const fix =
     YAML_FIXES[e.code] ?? 'check the indentation, quoting and `:` separators around this position';
   fail(loc, `YAML ${kind === 'error' ? 'syntax error' : 'problem'}: ${first}`, fix);
@@ -100,6 +128,7 @@ function checkFlowDepth(file: string, text: string): void {
     if (c === 0x5b || c === 0x7b) {
       if (++depth > MAX_UNCLOSED_FLOW) {
         const lineCounter = new LineCounter();
+        lineCounter.addNewLine(0);
         for (let j = 0; j < i; j++) if (text.charCodeAt(j) === 0x0a) lineCounter.addNewLine(j + 1);
         tooDeep(locationAt({ file, lineCounter }, i));
       }

@@ -62,7 +62,7 @@ export function formatKeyPath(keyPath: KeyPath): string {
   let out = '';
   for (const seg of keyPath) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out === '' ? '(top level)' : out;

@@ -1,6 +1,9 @@
 // The smallest valid example of each kind, and what loading fills in.
 
+import { promises as fs } from 'node:fs';
 import { validateDesiredStateText } from '../../src/model/load.js';
+import { schemaPath } from '../../src/model/schema-errors.js';
+import { RESOURCE_KINDS } from '../../src/model/types.js';
 
 const doc = (resource: string) =>
   `version: 1\nresources:\n${resource
@@ -137,4 +140,11 @@ test('anchors and aliases within the cap are fine', async () => {
     ['alice', 'bob'],
     ['alice', 'bob'],
   ]);
+});
+
+test('the schema knows exactly the kinds the model has', async () => {
+  const schema = JSON.parse(await fs.readFile(schemaPath(), 'utf8'));
+  expect(schema.definitions.resource.properties.kind.enum).toEqual([...RESOURCE_KINDS]);
+  expect(schema.definitions.resource.oneOf).toEqual(RESOURCE_KINDS.map((k) => ({ $ref: `#/definitions/${k}` })));
+  for (const k of RESOURCE_KINDS) expect(schema.definitions[k].properties.kind).toEqual({ const: k });
 });
