@@ -30,7 +30,11 @@ async function runRule(host: Host, rule: Rule): Promise<Finding[]> {
   try {
     if (rule.when && !(await anyPathExists(host, rule.when.anyPathExists))) return [];
     const hits = await runMatcher(host, rule.match);
-    return hits.map((h) => ({ ...base, target: h.target, message: h.message, status: h.status ?? 'fail' }));
+    return hits.map((h) => {
+      const status = h.status ?? 'fail';
+      const message = status === 'fail' && rule.message ? `${h.message} ${rule.message}` : h.message;
+      return { ...base, target: h.target, message, status };
+    });
   } catch (err) {
     // A rule that cannot be checked must not look like a rule that passed.
     return [

@@ -84,6 +84,8 @@ export interface Rule {
   title: string;
   why: string;
   remediation: string;
+  /** Appended to every failing finding's message. */
+  message?: string;
   match: Match;
   /** Applies only where one of these globs exists (an NVIDIA driver, a device node). */
   when?: { anyPathExists: string[] };
