@@ -1,34 +1,11 @@
-// A stand-in for the shared applier (src/apply/operations.ts) in handler
-// tests: does exactly what a Change's Operation says, nothing more.
+// Applies one planned change through the shared applier (re-check, backup,
+// operation, verify) and fails the test unless it was applied.
 
-import { changeGroupMembers } from '../../src/host/group-db.js';
+import { applyChange } from '../../src/apply/operations.js';
 import type { Host } from '../../src/host/types.js';
 import type { Change } from '../../src/plan/types.js';
 
-export async function applyOperation(host: Host, change: Change): Promise<void> {
-  const op = change.op;
-  switch (op.type) {
-    case 'write-file':
-      await host.writeFileAtomic(change.target, Buffer.from(op.contentBase64, 'base64'), {
-        mode: op.mode,
-        uid: op.uid,
-        gid: op.gid,
-      });
-      return;
-    case 'set-attributes': {
-      const st = await host.lstat(change.target);
-      if (st === null) throw new Error(`${change.target} vanished`);
-      if (op.uid !== undefined || op.gid !== undefined) {
-        await host.lchown(change.target, op.uid ?? st.uid, op.gid ?? st.gid);
-      }
-      // After chown, which clears setuid/setgid bits.
-      if (op.mode !== undefined) await host.chmod(change.target, op.mode);
-      return;
-    }
-    case 'group-members':
-      await changeGroupMembers(host, change.target, op.add, op.remove);
-      return;
-    default:
-      throw new Error(`test applier does not do ${op.type}`);
-  }
+export async function applyOperation(host: Host, change: Change, backupDir = '/var/lib/reconcile/backups/test-run'): Promise<void> {
+  const outcome = await applyChange(host, change, backupDir);
+  if (outcome.status !== 'applied') throw new Error(`change to ${change.target} ${outcome.status}: ${outcome.message}`);
 }
