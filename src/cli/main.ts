@@ -7,6 +7,7 @@ import { errorMessage, UserError } from '../errors.js';
 import { packageRoot } from '../host/local-files.js';
 import { parseArgs, USAGE } from './args.js';
 import { applyCommand } from './apply-command.js';
+import { checkCommand } from './check-command.js';
 import { processOutput, type Output } from './output.js';
 import { planCommand } from './plan-command.js';
 import { validateCommand } from './validate-command.js';
@@ -29,6 +30,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await applyCommand(args, io);
       case 'validate':
         return await validateCommand(args, io);
+      case 'check':
+        return await checkCommand(args, io);
       default:
         throw new UserError(`--${args.mode} is not available in this version.`);
     }

@@ -1,18 +1,53 @@
 // --plan: compute and show; change nothing. Exit 0 matches, 2 pending, 1 error.
+// Findings of regression rules are shown too but do not change the exit code.
 
 import { buildPlan } from '../plan/build-plan.js';
-import { renderPlanJson } from '../plan/render-json.js';
+import { countBySeverity, failing, renderFindingsMarkdown, renderFindingsText } from '../plan/render-findings.js';
+import { planToJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
 import { renderPlanText } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
+import { runRules } from '../rules/engine.js';
+import { loadRules } from '../rules/load.js';
+import type { Finding, Rule } from '../rules/types.js';
 import type { CliArgs } from './args.js';
 import { loadDesired, openHost } from './context.js';
 import type { Output } from './output.js';
 
-export function renderPlan(plan: Plan, args: CliArgs): string {
-  if (args.format === 'json') return renderPlanJson(plan);
-  if (args.format === 'markdown') return renderPlanMarkdown(plan, { root: args.root });
-  return renderPlanText(plan, { root: args.root });
+export interface Assessment {
+  plan: Plan;
+  findings: Finding[];
+  /** Rules that were evaluated (for metrics: zero series for passing rules). */
+  evaluated: Rule[];
+}
+
+/** Plan + rules: what --plan and --check both compute. */
+export async function assess(args: CliArgs): Promise<Assessment> {
+  const desired = await loadDesired(args);
+  const rules = await loadRules(args.rules);
+  const host = await openHost(args);
+  const [plan, run] = await Promise.all([buildPlan(host, desired.resources), runRules(host, rules)]);
+  return { plan, findings: run.findings, evaluated: run.evaluated };
+}
+
+/** The --plan JSON object plus findings and summary.findings: the --check contract. */
+export function assessmentJson(a: Assessment): Record<string, unknown> {
+  const findings = a.findings.map(({ rule, severity, target, message, remediation, status }) => ({
+    rule,
+    severity,
+    target,
+    message,
+    remediation,
+    status,
+  }));
+  const summary = { ...a.plan.summary, findings: failing(a.findings).length, findingsBySeverity: countBySeverity(a.findings) };
+  return { ...planToJson(a.plan), summary, findings };
+}
+
+export function renderAssessment(a: Assessment, args: CliArgs): string {
+  if (args.format === 'json') return JSON.stringify(assessmentJson(a), null, 2) + '\n';
+  if (args.format === 'markdown') return renderPlanMarkdown(a.plan, { root: args.root }) + renderFindingsMarkdown(a.findings);
+  return renderPlanText(a.plan, { root: args.root }) + renderFindingsText(a.findings);
 }
 
 export function planExitCode(plan: Plan): number {
@@ -21,9 +56,7 @@ export function planExitCode(plan: Plan): number {
 }
 
 export async function planCommand(args: CliArgs, io: Output): Promise<number> {
-  const desired = await loadDesired(args);
-  const host = await openHost(args);
-  const plan = await buildPlan(host, desired.resources);
-  io.out(renderPlan(plan, args));
-  return planExitCode(plan);
+  const a = await assess(args);
+  io.out(renderAssessment(a, args));
+  return planExitCode(a.plan);
 }
