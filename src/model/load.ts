@@ -14,13 +14,54 @@ const SUFFIXES = ['.yaml', '.yml'];
 
 /** Parse, validate and normalise one file's text; `fileName` is used in messages only. */
 export async function validateDesiredStateText(text: string, fileName: string): Promise<Resource[]> {
-  const parsed = parseYaml(text, fileName);
+  const resources: Resource[] = [];
+  await addFile(text, fileName, resources, new Map());
+  return resources;
+}
+
+/** Adds one file's resources, refusing an id already declared (in this file or an earlier one). */
+async function addFile(text: string, file: string, into: Resource[], seen: Map<string, Resource>): Promise<void> {
+  const parsed = parseYaml(text, file);
   await validateAgainstSchema(parsed);
-  return normaliseResources(parsed);
+  normaliseResources(parsed).forEach((r, i) => {
+    const earlier = seen.get(r.id);
+    if (earlier) {
+      const loc = nodeLocation(parsed, locate(parsed, ['resources', i, 'id']).node);
+      throw new UserError(
+        `${formatLocation(loc)}: resources[${i}].id: duplicate id \`${r.id}\`, already declared at ` +
+          `${formatLocation(earlier.source)}. Fix: ids are unique across all desired-state files; rename one of them.`,
+        loc,
+      );
+    }
+    seen.set(r.id, r);
+    into.push(r);
+  });
+}
+
+const IO_REASONS: Record<string, string> = {
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many levels of symbolic links',
+  EISDIR: 'it is a directory',
+};
+
+/** An I/O failure in words, without the library's stack-ish prefixes. */
+function ioReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code ? IO_REASONS[code] : undefined) ?? errorMessage(err).replace(/^Error: /, '');
+}
+
+async function statGiven(p: string) {
+  try {
+    return await statLocal(p);
+  } catch (err) {
+    throw new UserError(`${p}: cannot read the desired state (${ioReason(err)}). Fix: check the path given with --desired and its permissions.`);
+  }
 }
 
 async function readDesiredFile(file: string): Promise<string> {
-  const st = await statLocal(file);
+  const st = await statGiven(file);
   if (!st) {
     throw new UserError(`${file}: the desired-state file does not exist. Fix: check the path given with --desired.`);
   }
@@ -37,13 +78,13 @@ async function readDesiredFile(file: string): Promise<string> {
   try {
     return await readLocalText(file);
   } catch (err) {
-    throw new UserError(`${file}: cannot read the desired-state file (${errorMessage(err)}). Fix: check its permissions.`);
+    throw new UserError(`${file}: cannot read the desired-state file (${ioReason(err)}). Fix: check its permissions.`);
   }
 }
 
 /** The files a --desired argument names: the file itself, or a directory's *.yaml/*.yml, sorted. */
 async function desiredFiles(pathOrDir: string): Promise<string[]> {
-  const st = await statLocal(pathOrDir);
+  const st = await statGiven(pathOrDir);
   if (!st) {
     throw new UserError(
       `${pathOrDir}: no desired state here (no such file or directory). ` +
@@ -51,7 +92,12 @@ async function desiredFiles(pathOrDir: string): Promise<string[]> {
     );
   }
   if (!st.isDirectory) return [pathOrDir];
-  const files = await listLocal(pathOrDir, SUFFIXES);
+  let files: string[];
+  try {
+    files = await listLocal(pathOrDir, SUFFIXES);
+  } catch (err) {
+    throw new UserError(`${pathOrDir}: cannot list the directory (${ioReason(err)}). Fix: check its permissions.`);
+  }
   if (files.length === 0) {
     throw new UserError(
       `${pathOrDir}: the directory holds no *.yaml or *.yml files, so there is no desired state to use. ` +
@@ -65,26 +111,6 @@ export async function loadDesiredState(pathOrDir: string): Promise<DesiredState>
   const files = await desiredFiles(pathOrDir);
   const resources: Resource[] = [];
   const seen = new Map<string, Resource>();
-  for (const file of files) {
-    const text = await readDesiredFile(file);
-    const parsed = parseYaml(text, file);
-    await validateAgainstSchema(parsed);
-    const list = normaliseResources(parsed);
-    list.forEach((r, i) => {
-      const earlier = seen.get(r.id);
-      if (earlier) {
-        const idNode = locate(parsed, ['resources', i, 'id']).node;
-        const loc = nodeLocation(parsed, idNode);
-        throw new UserError(
-          `${formatLocation(loc)}: resources[${i}].id: duplicate id \`${r.id}\`, already declared at ` +
-            `${formatLocation(earlier.source)}. Fix: ids are unique across all desired-state files; rename one of them.`,
-          loc,
-        );
-      }
-      seen.set(r.id, r);
-      resources.push(r);
-    });
-  }
+  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen);
   return { files, resources };
 }
-

@@ -143,6 +143,17 @@ describe('a directory of desired-state files', () => {
     );
   });
 
+  test('an id declared twice in one file', async () => {
+    const a = await write('a.yaml', 'version: 1\nresources:\n  - id: x\n    kind: absent\n    paths: [/a]\n  - id: x\n    kind: absent\n    paths: [/b]\n');
+    await expectUserError(loadDesiredState(a), `${a}:6:9: resources[1].id: duplicate id \`x\`, already declared at ${a}:3:5.`);
+  });
+
+  test('a directory named like a YAML file is refused', async () => {
+    await write('a.yaml', 'version: 1\nresources: []\n');
+    await fs.mkdir(path.join(dir, 'b.yaml'));
+    await expectUserError(loadDesiredState(dir), `${path.join(dir, 'b.yaml')}: not a regular file.`);
+  });
+
   test('an empty directory is an error, not an empty desired state', async () => {
     await write('notes.txt', 'nothing here');
     await expectUserError(loadDesiredState(dir), `${dir}: the directory holds no *.yaml or *.yml files`, /--desired/);
@@ -159,6 +170,11 @@ describe('files that cannot be used', () => {
   test('a missing path names the path and suggests --desired', async () => {
     const missing = path.join(dir, 'nope.yaml');
     await expectUserError(loadDesiredState(missing), `${missing}: no desired state here`, /pass --desired/);
+  });
+
+  test('a path through a regular file is a UserError, not a crash', async () => {
+    const f = await write('f.yaml', 'version: 1\nresources: []\n');
+    await expectUserError(loadDesiredState(path.join(f, 'x.yaml')), `${path.join(f, 'x.yaml')}: cannot read the desired state (a part of the path is not a directory).`);
   });
 
   test('an oversized file is refused before it is read', async () => {
