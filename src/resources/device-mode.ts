@@ -91,7 +91,7 @@ export const deviceModeHandler: ResourceHandler<DeviceModeResource, DeviceModeOb
           resource: resource.id,
           level: 'info',
           target: node.path,
-          message: 'skipped: symlink (device-mode never follows symlinks)',
+          message: `skipped ${node.path}: symlink (device-mode never follows symlinks)`,
         });
         continue;
       }
@@ -100,7 +100,7 @@ export const deviceModeHandler: ResourceHandler<DeviceModeResource, DeviceModeOb
           resource: resource.id,
           level: 'warning',
           target: node.path,
-          message: `skipped: ${FILE_TYPE_NAMES[stat.type] ?? stat.type}, not a device node; left unchanged (check the pattern, or whether something replaced the device)`,
+          message: `skipped ${node.path}: ${FILE_TYPE_NAMES[stat.type] ?? stat.type}, not a device node; left unchanged (check the pattern, or whether something replaced the device)`,
         });
         continue;
       }

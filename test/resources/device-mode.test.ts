@@ -124,18 +124,18 @@ withDevices('device-mode handler with real char devices', () => {
     });
     expect(result.changes).toEqual([]);
     expect(result.notes).toEqual([
-      { resource: 'nvidia-devices', level: 'info', target: '/dev/nvidia1', message: 'skipped: symlink (device-mode never follows symlinks)' },
+      { resource: 'nvidia-devices', level: 'info', target: '/dev/nvidia1', message: 'skipped /dev/nvidia1: symlink (device-mode never follows symlinks)' },
       {
         resource: 'nvidia-devices',
         level: 'warning',
         target: '/dev/nvidia2',
-        message: expect.stringMatching(/^skipped: a regular file, not a device node/),
+        message: expect.stringMatching(/^skipped \/dev\/nvidia2: a regular file, not a device node/),
       },
       {
         resource: 'nvidia-devices',
         level: 'warning',
         target: '/dev/nvidia3',
-        message: expect.stringMatching(/^skipped: a directory, not a device node/),
+        message: expect.stringMatching(/^skipped \/dev\/nvidia3: a directory, not a device node/),
       },
     ]);
     expect((await fs.lstat(root!.path('/etc/passwd'))).mode & 0o7777).toBe(0o644);
