@@ -9,6 +9,7 @@ import type { Host } from '../host/types.js';
 import type { Change, Fingerprint } from '../plan/types.js';
 import { fingerprintOf, modeString } from '../resources/fingerprint.js';
 import { backupPath, type BackupRecord } from './backup.js';
+import { orderGroupMembers } from './group-order.js';
 import type { OutcomeStatus } from './journal.js';
 
 export interface Outcome {
@@ -85,6 +86,18 @@ async function perform(host: Host, change: Change): Promise<void> {
       return;
     case 'group-members':
       await changeGroupMembers(host, change.target, op.add, op.remove);
+      if (op.order !== undefined && !host.live) await orderGroupMembers(host, change.target, op.order);
+      return;
+    case 'restore-symlink':
+      await host.mkdirp(path.posix.dirname(change.target));
+      await host.symlinkAtomic(op.linkTarget, change.target);
+      await host.lchown(change.target, op.uid, op.gid);
+      return;
+    case 'make-directory':
+      await host.mkdirp(change.target, op.mode);
+      await host.lchown(change.target, op.uid, op.gid);
+      // After chown, and not subject to the umask.
+      await host.chmod(change.target, op.mode);
       return;
   }
 }
@@ -98,6 +111,9 @@ async function inconsistency(host: Host, change: Change): Promise<string | null>
     const left = op.remove.filter((m) => members.has(m));
     if (missing.length) return `group ${change.target} still lacks ${missing.join(', ')}`;
     if (left.length) return `group ${change.target} still has ${left.join(', ')}`;
+    if (op.order !== undefined && !host.live && [...members].join(',') !== op.order.join(',')) {
+      return `group ${change.target} has members ${[...members].join(',')}, wanted ${op.order.join(',')}`;
+    }
     return null;
   }
   const st = await host.lstat(change.target);
@@ -114,6 +130,14 @@ async function inconsistency(host: Host, change: Change): Promise<string | null>
       if (st.uid !== op.uid || st.gid !== op.gid) return `${change.target} is owned ${st.uid}:${st.gid}, wanted ${op.uid}:${op.gid}`;
       return null;
     }
+    case 'restore-symlink':
+      if (st?.type !== 'symlink') return `${change.target} is not a symlink after restoring it`;
+      if ((await host.readlink(change.target)) !== op.linkTarget) return `${change.target} does not point at ${op.linkTarget}`;
+      return null;
+    case 'make-directory':
+      if (st?.type !== 'dir') return `${change.target} is not a directory after creating it`;
+      if (st.mode !== op.mode) return `${change.target} has mode ${modeString(st.mode)}, wanted ${modeString(op.mode)}`;
+      return null;
     case 'set-attributes':
       if (st === null) return `${change.target} is missing`;
       if (op.mode !== undefined && st.mode !== op.mode) return `${change.target} has mode ${modeString(st.mode)}, wanted ${modeString(op.mode)}`;

@@ -35,7 +35,17 @@ export type Operation =
   | { type: 'set-attributes'; mode?: number; uid?: number; gid?: number }
   | { type: 'remove'; recursive: boolean }
   | { type: 'rename-over'; from: string }
-  | { type: 'group-members'; add: string[]; remove: string[] };
+  | {
+      type: 'group-members';
+      add: string[];
+      remove: string[];
+      /** Rollback only: the exact member order to leave (under --root), so etc/group is byte-identical again. */
+      order?: string[];
+    }
+  /** Rollback only: re-create a removed symlink with its exact target and owner. */
+  | { type: 'restore-symlink'; linkTarget: string; uid: number; gid: number }
+  /** Rollback only: re-create a removed directory. */
+  | { type: 'make-directory'; mode: number; uid: number; gid: number };
 
 export interface AttributeChange {
   before: string | null;
