@@ -25,7 +25,9 @@ export type JournalEntry =
     }
   | { type: 'begin'; seq: number; time: string; change: Change; backups: BackupRecord[]; before: Fingerprint }
   | { type: 'outcome'; seq: number; time: string; status: OutcomeStatus; message: string; after?: Fingerprint }
-  | { type: 'end'; time: string; status: 'converged' | 'failed'; counts: Record<OutcomeStatus, number> };
+  | { type: 'end'; time: string; status: 'converged' | 'failed'; counts: Record<OutcomeStatus, number> }
+  /** Appended to an interrupted run's journal by the run that noticed it, so it is reported once. */
+  | { type: 'noticed'; time: string; by: string };
 
 export function invokingUser(): string {
   const sudo = process.env.SUDO_USER;

@@ -19,7 +19,8 @@ export interface HeldLock {
   warning?: string;
 }
 
-function processAlive(pid: number): boolean {
+/** True when a process with this pid exists on this machine. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -28,7 +29,8 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function readOwner(host: Host, lockPath: string): Promise<LockOwner | null> {
+/** Who holds the lock now; null when nobody (or the file is unreadable). */
+export async function readOwner(host: Host, lockPath: string): Promise<LockOwner | null> {
   try {
     const text = await host.readText(lockPath);
     return text === null ? null : (JSON.parse(text) as LockOwner);
