@@ -12,6 +12,8 @@ export interface ObservedFile {
   stat: FileStat | null;
   content: Buffer | null;
   current: { owner: string; group: string } | null;
+  /** Where a symlink at the path points, for the error message. */
+  linkTarget: string | null;
   /** Desired ids, resolved in the target root; null = not resolvable. */
   uid: number | null;
   gid: number | null;
@@ -21,16 +23,17 @@ export async function probeFile(host: Host, path: string, owner?: string, group?
   const stat = await host.lstat(path);
   const content = stat?.type === 'file' ? await host.readFile(path) : null;
   const current = stat ? await ownerDisplay(host, stat.uid, stat.gid) : null;
+  const linkTarget = stat?.type === 'symlink' ? await host.readlink(path) : null;
   const uid = owner === undefined ? (stat?.uid ?? 0) : await lookupUid(host, owner);
   const gid = group === undefined ? (stat?.gid ?? 0) : await lookupGid(host, group);
-  return { stat, content, current, uid, gid };
+  return { stat, content, current, linkTarget, uid, gid };
 }
 
 /** Desired bytes/mode/owner vs what is there: the diff shared by file and profile-env. */
 export function diffManagedFile(
   res: { id: string; kind: 'file' | 'profile-env' },
   path: string,
-  want: { content: string; mode?: number; owner?: string; group?: string },
+  want: { content: string; mode?: number; owner?: string; group?: string; purpose?: string },
   obs: ObservedFile,
 ): DiffResult {
   const out: DiffResult = { changes: [], unchanged: [], notes: [], errors: [] };
@@ -41,9 +44,10 @@ export function diffManagedFile(
     return out;
   }
   if (obs.stat && obs.stat.type !== 'file') {
+    const what = obs.stat.type === 'symlink' ? `a symlink to ${obs.linkTarget}` : obs.stat.type === 'dir' ? 'a directory' : `a ${obs.stat.type}`;
     out.errors.push({
       ...base,
-      message: `${path} is a ${obs.stat.type}, not a regular file: refusing to replace it. Remove it by hand if it should be a managed file.`,
+      message: `${path} is ${what}, not a regular file: refusing to write through it; remove it (or replace it with a regular file) and run again.`,
     });
     return out;
   }
@@ -54,7 +58,12 @@ export function diffManagedFile(
     out.changes.push({
       ...base,
       action: 'create',
-      summary: `create ${path} (${modeString(mode)} ${want.owner ?? 'root'}:${want.group ?? 'root'})`,
+      summary: `${path}: create (${want.purpose ?? `${modeString(mode)} ${want.owner ?? 'root'}:${want.group ?? 'root'}`})`,
+      attributes: {
+        mode: { before: null, after: modeString(mode) },
+        owner: { before: null, after: want.owner ?? 'root' },
+        group: { before: null, after: want.group ?? 'root' },
+      },
       content: { before: null, after: displayContent(bytes) },
       expect: fingerprintOf(null),
       op: writeOp,
@@ -70,11 +79,14 @@ export function diffManagedFile(
     out.unchanged.push(base);
     return out;
   }
-  const what = [contentDiffers ? 'content' : null, ...Object.keys(attributes)].filter(Boolean).join(', ');
+  const what = [
+    ...(contentDiffers ? ['content differs'] : []),
+    ...Object.entries(attributes).map(([k, a]) => `${k} ${a.before} -> ${a.after}`),
+  ].join(', ');
   const change: Change = {
     ...base,
     action: 'update',
-    summary: `update ${path}: ${what}`,
+    summary: `${path}: ${what}`,
     expect: fingerprintOf(obs.stat),
     op: contentDiffers ? writeOp : { type: 'set-attributes', mode, uid: obs.uid, gid: obs.gid },
   };

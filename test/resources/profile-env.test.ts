@@ -135,7 +135,7 @@ describe('profile-env handler', () => {
         target: PATH,
         message:
           `${PATH} is a symlink to /opt/ds01-infra/config/deploy/profile.d/ds01-gpu-awareness.sh, not a regular file: ` +
-          'refusing to write through it; remove it (or replace it with a regular file) and run again',
+          'refusing to write through it; remove it (or replace it with a regular file) and run again.',
       },
     ]);
   });
