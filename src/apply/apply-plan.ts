@@ -4,6 +4,7 @@
 import os from 'node:os';
 import type { Host } from '../host/types.js';
 import type { Change, Plan } from '../plan/types.js';
+import { noticeInterruptedRuns } from './interrupted.js';
 import { acquireLock } from './lock.js';
 import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
 import { applyChange, type Outcome } from './operations.js';
@@ -33,13 +34,17 @@ export interface ApplyResult {
 export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const runId = opts.runId ?? newRunId();
   const counts: Record<OutcomeStatus, number> = { applied: 0, skipped: 0, failed: 0 };
-  // Nothing to do: no lock, no journal, no state dir. A converged host stays untouched.
-  if (plan.changes.length === 0) return { runId, outcomes: [], warnings: [], counts };
+  // Nothing to do: no lock, no journal, no state dir. A converged host stays
+  // untouched; a run interrupted earlier is still reported.
+  if (plan.changes.length === 0) {
+    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts };
+  }
   const layout = stateLayout(opts.stateDir);
   const lock = await acquireLock(host, layout.lock, runId, opts.lockTimeoutSeconds);
   const warnings = lock.warning ? [lock.warning] : [];
   const outcomes: ChangeOutcome[] = [];
   try {
+    warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
     const journal = await Journal.open(host, layout.journal(runId));
     await journal.write({
       type: 'start',
@@ -54,11 +59,14 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
       ...(opts.rollbackOf ? { rollbackOf: opts.rollbackOf } : {}),
     });
     for (const [seq, change] of plan.changes.entries()) {
+      let began = false;
       const outcome = await applyChange(host, change, layout.backups(runId), {
-        beforeAct: (backups, before) =>
-          journal.write({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before }),
+        beforeAct: (backups, before) => {
+          began = true;
+          return journal.write({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before });
+        },
       });
-      await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), ...outcome });
+      await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), ...outcome, ...(began ? {} : { change }) });
       counts[outcome.status] += 1;
       outcomes.push({ change, ...outcome });
     }

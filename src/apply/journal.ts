@@ -24,7 +24,16 @@ export type JournalEntry =
       rollbackOf?: string;
     }
   | { type: 'begin'; seq: number; time: string; change: Change; backups: BackupRecord[]; before: Fingerprint }
-  | { type: 'outcome'; seq: number; time: string; status: OutcomeStatus; message: string; after?: Fingerprint }
+  | {
+      type: 'outcome';
+      seq: number;
+      time: string;
+      status: OutcomeStatus;
+      message: string;
+      after?: Fingerprint;
+      /** The change, when it was skipped before it began (no "begin" entry holds it). */
+      change?: Change;
+    }
   | { type: 'end'; time: string; status: 'converged' | 'failed'; counts: Record<OutcomeStatus, number> }
   /** Appended to an interrupted run's journal by the run that noticed it, so it is reported once. */
   | { type: 'noticed'; time: string; by: string };
@@ -63,8 +72,8 @@ export function parseJournal(text: string): JournalEntry[] {
     try {
       entries.push(JSON.parse(line) as JournalEntry);
     } catch {
-      // A line torn by a crash mid-append ends the readable journal.
-      break;
+      // A line torn by a crash mid-append; a later run may have appended after it.
+      continue;
     }
   }
   return entries;
