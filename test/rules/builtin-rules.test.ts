@@ -42,7 +42,9 @@ describe('incident 2026-01-31 (device permissions)', () => {
     const [f, ...rest] = fired(run, 'restrictive-device-params');
     expect(rest).toHaveLength(0);
     expect(f!.target).toBe('/etc/modprobe.d/nvidia-permissions.conf');
-    expect(f!.message).toContain('NVreg_DeviceFileMode=432 (= 0660)');
+    expect(f!.message).toBe(
+      '/etc/modprobe.d/nvidia-permissions.conf line 2: options nvidia NVreg_DeviceFileMode=432 (= 0660); NVreg_DeviceFileMode must be 0666.',
+    );
     expect(f!.severity).toBe('critical');
     expect(f!.status).toBe('fail');
     expect(f!.remediation).toContain('legacy-device-permission-files');
@@ -57,7 +59,9 @@ describe('incident 2026-01-31 (device permissions)', () => {
   });
 
   it('flags the ub-device-create wrapper', () => {
-    expect(fired(run, 'device-create-wrapper').map((f) => f.target)).toEqual(['/usr/sbin/ub-device-create']);
+    const found = fired(run, 'device-create-wrapper');
+    expect(found.map((f) => f.target)).toEqual(['/usr/sbin/ub-device-create']);
+    expect(found[0]!.message).toBe('/usr/sbin/ub-device-create line 2: # DS01 wrapper for NVIDIA ub-device-create');
   });
 
   it('flags the nvidia-smi cache', () => {

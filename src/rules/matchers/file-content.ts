@@ -7,23 +7,28 @@ import type { FileContentMatch, Hit } from '../types.js';
 
 export async function matchFileContent(host: Host, match: FileContentMatch): Promise<Hit[]> {
   const pattern = match.pattern === undefined ? null : new RegExp(match.pattern, 'm');
-  const matching: string[] = [];
+  const matching: Array<{ path: string; line?: number; text?: string }> = [];
   for (const glob of match.paths) {
     for (const p of await host.glob(glob)) {
       const st = await host.stat(p);
       if (!st || st.type !== 'file') continue;
-      if (pattern) {
-        const text = await host.readText(p);
-        if (text === null || !pattern.test(text)) continue;
+      if (!pattern) {
+        matching.push({ path: p });
+        continue;
       }
-      matching.push(p);
+      const text = await host.readText(p);
+      const m = text === null ? null : pattern.exec(text);
+      if (!m || text === null) continue;
+      // Show the line that matched: it says more than the pattern does.
+      const line = text.slice(0, m.index).split('\n').length;
+      matching.push({ path: p, line, text: text.split('\n')[line - 1]!.trim() });
     }
   }
-  const unique = [...new Set(matching)];
+  const unique = matching.filter((m, i) => matching.findIndex((o) => o.path === m.path) === i);
   if (match.when === 'present') {
-    return unique.map((p) => ({
-      target: p,
-      message: pattern ? `${p} exists and contains /${match.pattern}/.` : `${p} exists.`,
+    return unique.map((m) => ({
+      target: m.path,
+      message: m.line === undefined ? `${m.path} exists.` : `${m.path} line ${m.line}: ${clip(m.text!)}`,
     }));
   }
   if (unique.length > 0) return [];
@@ -36,4 +41,8 @@ export async function matchFileContent(host: Host, match: FileContentMatch): Pro
         : `nothing exists at ${where}.`,
     },
   ];
+}
+
+function clip(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 160)}...` : text;
 }

@@ -18,15 +18,15 @@ export async function matchModprobeOption(host: Host, match: ModprobeOptionMatch
       if (opt.module !== module || opt.name !== match.option) continue;
       const n = parseKernelInt(opt.value);
       if (n === null) {
-        bad.push(`line ${opt.line}: ${opt.name}=${opt.value} is not an integer the kernel accepts`);
+        bad.push(`line ${opt.line}: options ${match.module} ${opt.name}=${opt.value} is not an integer the kernel accepts`);
       } else if (!allowed.has(n)) {
-        bad.push(`line ${opt.line}: ${opt.name}=${opt.value} (= ${formatMode(n)})`);
+        bad.push(`line ${opt.line}: options ${match.module} ${opt.name}=${opt.value} (= ${formatMode(n)})`);
       }
     }
     if (bad.length > 0) {
       hits.push({
         target: file.path,
-        message: `${file.path} sets options ${match.module} ${bad.join('; ')}, not ${describeAllowed(match.allowed)}.`,
+        message: `${file.path} ${bad.join('; ')}; ${match.option} must be ${describeAllowed(match.allowed)}.`,
       });
     }
   }

@@ -24,7 +24,7 @@ export async function matchUdevRule(host: Host, match: UdevRuleMatch): Promise<H
         if (p.key !== 'MODE' || !isAssignment(p)) continue;
         const mode = parseUdevMode(p.value);
         if (mode === null || !allowed.has(mode)) {
-          const shown = mode === null ? `"${p.value}"` : `"${p.value}" (${formatMode(mode)})`;
+          const shown = mode === null || formatMode(mode) === p.value ? `"${p.value}"` : `"${p.value}" (${formatMode(mode)})`;
           bad.push(`line ${rule.line} sets MODE=${shown}`);
         }
       }

@@ -2,6 +2,8 @@ import { RootedHost } from '../../../src/host/rooted-host.js';
 import { loadRules } from '../../../src/rules/load.js';
 import { matchFileContent } from '../../../src/rules/matchers/file-content.js';
 import type { FileContentMatch } from '../../../src/rules/types.js';
+import { renderProfileScript } from '../../../src/resources/profile-script.js';
+import type { ProfileEnvResource } from '../../../src/model/types.js';
 import { makeRoot, symlink, type TempRoot, type Tree } from '../../helpers/temp-root.js';
 
 let root: TempRoot | undefined;
@@ -49,4 +51,22 @@ describe('the cuda-awareness-missing pattern', () => {
     const found = await hits({ 'etc/profile.d/gpu.sh': script }, rule.match as FileContentMatch);
     expect(found.length === 0).toBe(hides);
   });
+});
+
+it('the script the profile-env resource generates satisfies cuda-awareness-missing', async () => {
+  const resource: ProfileEnvResource = {
+    kind: 'profile-env',
+    id: 'gpu-awareness-profile',
+    source: { file: 'x', line: 1, column: 1 },
+    path: '/etc/profile.d/ds01-gpu-awareness.sh',
+    env: { CUDA_VISIBLE_DEVICES: '' },
+    exempt: { users: ['datasciencelab'], groups: [], grantDir: '/var/lib/ds01/bare-metal-grants' },
+    mode: 0o644,
+  };
+  const rule = (await loadRules([])).find((r) => r.id === 'cuda-awareness-missing')!;
+  const m = rule.match as FileContentMatch;
+  expect(await hits({ 'etc/profile.d/ds01-gpu-awareness.sh': renderProfileScript(resource) }, m)).toEqual([]);
+  await root!.cleanup();
+  const other = renderProfileScript({ ...resource, env: { CUDA_VISIBLE_DEVICES: '0' } });
+  expect(await hits({ 'etc/profile.d/ds01-gpu-awareness.sh': other }, m)).toHaveLength(1);
 });

@@ -28,9 +28,9 @@ describe('udev-rule', () => {
   });
 
   it('flags a restrictive MODE on an nvidia device', async () => {
-    const [h] = await hits({ 'run/udev/rules.d/99-x.rules': 'SUBSYSTEM=="misc", KERNEL=="nvidia-uvm", MODE:="0600"\n' });
+    const [h] = await hits({ 'run/udev/rules.d/99-x.rules': 'SUBSYSTEM=="misc", KERNEL=="nvidia-uvm", MODE:="600"\n' });
     expect(h!.target).toBe('/run/udev/rules.d/99-x.rules');
-    expect(h!.message).toContain('line 1 sets MODE="0600" (0600)');
+    expect(h!.message).toContain('line 1 sets MODE="600" (0600)');
   });
 
   it('flags a RUN that chmods or chgrps nvidia nodes, even when the match is not about nvidia', async () => {
