@@ -74,7 +74,15 @@ export async function loadRules(extraDirs: string[]): Promise<Rule[]> {
 }
 
 export async function loadRuleFile(file: string): Promise<Rule> {
-  const parsed = parseYaml(await readLocalText(file), file);
+  const text = await readLocalText(file);
+  // parseYaml's own empty-file hint is about desired state.
+  if (text.split('\n').every((l) => /^\s*(#.*)?$/.test(l))) {
+    throw new UserError(
+      `${file}:1:1: the rule file is empty. Fix: write one rule (id, severity, title, why, match, remediation; see the built-in rules/*.yaml), or remove the file.`,
+      { file, line: 1, column: 1 },
+    );
+  }
+  const parsed = parseYaml(text, file);
   const validate = await ruleValidator();
   if (!validate(parsed.value)) throw schemaError(parsed, validate.errors ?? []);
   const value = parsed.value as Omit<Rule, 'source'>;

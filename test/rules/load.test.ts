@@ -137,6 +137,13 @@ describe('loadRules', () => {
     expect(await loadError([tmp])).toMatch(/rules\/nvidia-smi-cache\.yaml:1:1/);
   });
 
+  it('says what a rule file needs when it is empty', async () => {
+    const file = await writeRule(tmp, 'empty.yaml', '# nothing yet\n');
+    expect(await loadError([tmp])).toBe(
+      `${file}:1:1: the rule file is empty. Fix: write one rule (id, severity, title, why, match, remediation; see the built-in rules/*.yaml), or remove the file.`,
+    );
+  });
+
   it('refuses a missing --rules directory', async () => {
     expect(await loadError([path.join(tmp, 'nope')])).toMatch(/does not exist\. Fix: pass --rules a directory/);
   });
