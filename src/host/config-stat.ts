@@ -1,0 +1,40 @@
+// What the config-trust check needs to know about the operator's own input
+// files (on the running machine, not in the target root): the real path
+// behind any symlink, and owner and mode bits.
+
+import { promises as fs } from 'node:fs';
+
+export interface ConfigStat {
+  /** The path with every symlink resolved. */
+  real: string;
+  /** True when the path given is itself a symlink. */
+  isLink: boolean;
+  isDirectory: boolean;
+  uid: number;
+  gid: number;
+  /** Permission bits, mode & 0o7777, of the real file. */
+  mode: number;
+}
+
+/** null when the path does not exist (the loader reports that). */
+export async function statConfig(p: string): Promise<ConfigStat | null> {
+  try {
+    const link = await fs.lstat(p);
+    const real = await fs.realpath(p);
+    const st = await fs.stat(real);
+    return { real, isLink: link.isSymbolicLink(), isDirectory: st.isDirectory(), uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return null;
+    throw err;
+  }
+}
+
+/** Names in a directory, sorted; [] when it cannot be read. */
+export async function listConfigDir(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).sort();
+  } catch {
+    return [];
+  }
+}
