@@ -8,6 +8,8 @@ import { DEFAULT_STATE_DIR } from '../apply/state-dir.js';
 import { loadDesiredState } from '../model/load.js';
 import type { DesiredState } from '../model/types.js';
 import type { CliArgs } from './args.js';
+import { checkConfigTrust } from './config-trust.js';
+import { processOutput } from './output.js';
 
 export const DEFAULT_DESIRED = '/etc/reconcile/desired-state';
 
@@ -19,7 +21,8 @@ export async function openHost(args: CliArgs): Promise<RootedHost> {
   return new RootedHost(args.root);
 }
 
-export async function loadDesired(args: CliArgs): Promise<DesiredState> {
+/** `warn` receives the --insecure-config warning; pass io.err so tests see it. */
+export async function loadDesired(args: CliArgs, warn: (message: string) => void = processOutput.err): Promise<DesiredState> {
   const desired = args.desired ?? DEFAULT_DESIRED;
   if (args.desired === undefined && (await statLocal(desired)) === null) {
     // Never fall back to the bundled example on a live host.
@@ -27,6 +30,7 @@ export async function loadDesired(args: CliArgs): Promise<DesiredState> {
       `no desired state at ${DEFAULT_DESIRED}: install this host's desired state there, or pass --desired PATH (a YAML file or a directory of *.yaml).`,
     );
   }
+  await checkConfigTrust([desired], 'a desired state', { insecure: args.insecureConfig, warn });
   return loadDesiredState(desired);
 }
 
