@@ -18,6 +18,8 @@ type StartEntry = Extract<JournalEntry, { type: 'start' }>;
 /** One change of a run as its journal tells it. */
 export interface RunStep {
   seq: number;
+  /** False for a change skipped or failed before it touched anything. */
+  began: boolean;
   change: Change;
   backups: BackupRecord[];
   before: Fingerprint;
@@ -73,7 +75,7 @@ function stepsOf(entries: JournalEntry[]): RunStep[] {
   const steps = new Map<number, RunStep>();
   for (const e of entries) {
     if (e.type === 'begin') {
-      steps.set(e.seq, { seq: e.seq, change: e.change, backups: e.backups, before: e.before, status: 'interrupted' });
+      steps.set(e.seq, { seq: e.seq, began: true, change: e.change, backups: e.backups, before: e.before, status: 'interrupted' });
     } else if (e.type === 'outcome') {
       const step = steps.get(e.seq);
       if (step) {
@@ -82,7 +84,7 @@ function stepsOf(entries: JournalEntry[]): RunStep[] {
         if (e.after) step.after = e.after;
       } else if (e.change) {
         // Skipped (or failed) before it began: nothing was touched, nothing to back up.
-        steps.set(e.seq, { seq: e.seq, change: e.change, backups: [], before: e.change.expect, status: e.status, message: e.message });
+        steps.set(e.seq, { seq: e.seq, began: false, change: e.change, backups: [], before: e.change.expect, status: e.status, message: e.message });
       }
     }
   }
@@ -147,7 +149,7 @@ export async function listRuns(host: Host, stateDir: string): Promise<RunRecord[
 
 /** Whether the run changed anything (or may have: an interrupted step). */
 export function changedSomething(run: RunRecord): boolean {
-  return run.steps.some((s) => s.status === 'applied' || s.status === 'interrupted' || (s.status === 'failed' && s.backups.length > 0));
+  return run.steps.some((s) => s.status === 'applied' || s.status === 'interrupted' || (s.status === 'failed' && s.began));
 }
 
 /**
