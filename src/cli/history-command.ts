@@ -1,0 +1,46 @@
+// --history: the runs recorded in the state directory, newest first: who,
+// when, what changed, and how it ended. Reads only; takes no lock.
+
+import { listRuns, rolledBackBy, summariseRun, type RunSummary } from '../apply/history.js';
+import { UserError } from '../errors.js';
+import type { CliArgs } from './args.js';
+import { openHost, stateDirOf } from './context.js';
+import type { Output } from './output.js';
+
+const MARKER = { create: '+', update: '~', delete: '-' } as const;
+
+function renderRun(r: RunSummary): string {
+  const lines: string[] = [];
+  const what = r.operation === 'rollback' ? `rollback of ${r.rollbackOf}` : 'apply';
+  lines.push(`${r.runId}  ${what}  ${r.outcome}  ${r.time}  by ${r.user} on ${r.hostname}`);
+  const c = r.counts;
+  const counts = [`${c.applied} applied`, c.skipped ? `${c.skipped} skipped` : '', c.failed ? `${c.failed} failed` : '', c.interrupted ? `${c.interrupted} interrupted` : '']
+    .filter(Boolean)
+    .join(', ');
+  lines.push(`  ${counts}`);
+  for (const t of r.targets) {
+    const status = t.status === 'applied' ? '' : `  [${t.status}${t.message ? `: ${t.message}` : ''}]`;
+    lines.push(`  ${MARKER[t.action]} ${t.target}  (${t.kind} ${t.resource})${status}`);
+  }
+  if (r.rolledBackBy.length > 0) lines.push(`  rolled back by ${r.rolledBackBy.join(', ')}`);
+  return lines.join('\n');
+}
+
+export async function historyCommand(args: CliArgs, io: Output): Promise<number> {
+  if (args.format === 'markdown') throw new UserError('--history prints text or json: use --format text or --format json.');
+  const host = await openHost(args);
+  const stateDir = stateDirOf(args);
+  const runs = await listRuns(host, stateDir);
+  const undone = rolledBackBy(runs);
+  const summaries = runs.map((r) => summariseRun(r, undone.get(r.runId))).reverse();
+  if (args.format === 'json') {
+    io.out(JSON.stringify({ root: host.root, stateDir, runs: summaries }, null, 2) + '\n');
+    return 0;
+  }
+  if (summaries.length === 0) {
+    io.out(`No runs recorded in ${stateDir} (root ${host.root}).\n`);
+    return 0;
+  }
+  io.out(`Runs recorded in ${stateDir} (root ${host.root}), newest first:\n\n${summaries.map(renderRun).join('\n\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,80 @@
+// --rollback [RUN_ID]: put back what one run changed (default: the latest
+// apply that changed something and was not rolled back). Exit 0 when every
+// target is back as it was; 1 when anything was refused, skipped or failed.
+
+import { rollbackRun, type RollbackResult } from '../apply/rollback.js';
+import { stateLayout } from '../apply/state-dir.js';
+import { UserError } from '../errors.js';
+import { renderChange } from '../plan/render-text.js';
+import type { CliArgs } from './args.js';
+import { openHost, stateDirOf } from './context.js';
+import type { Output } from './output.js';
+
+function renderText({ rollback, result }: RollbackResult, stateDir: string): string {
+  const run = rollback.run;
+  const out: string[] = [];
+  const n = rollback.plan.changes.length;
+  for (const c of rollback.conflicts) {
+    out.push(`warning: --force: putting back ${c.target} although it changed since run ${run.runId}: ${c.reason}`);
+  }
+  if (result === null) {
+    out.push(
+      rollback.plan.errors.length === 0
+        ? `Nothing to roll back: every target of run ${run.runId} is already as it was before that run.`
+        : `Run ${run.runId} cannot be rolled back:`,
+    );
+  } else {
+    out.push(`Rolling back run ${run.runId} (${run.operation} of ${run.time} by ${run.user}): ${n} change${n === 1 ? '' : 's'} (run ${result.runId}):`);
+    for (const w of result.warnings) out.push(`warning: ${w}`);
+    for (const o of result.outcomes) {
+      const tag = o.status === 'applied' ? 'ok     ' : o.status === 'skipped' ? 'skipped' : 'FAILED ';
+      const detail = o.status === 'applied' ? '' : `\n          ${o.message}`;
+      out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
+    }
+  }
+  for (const e of rollback.plan.errors) out.push(`  FAILED  ${e.target ?? e.resource}: ${e.message}`);
+  if (result !== null) {
+    out.push(`Backups of the state before this rollback: ${stateLayout(stateDir).backups(result.runId)}`);
+    const c = result.counts;
+    out.push(`Rollback: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + rollback.plan.errors.length} failed.`);
+    out.push(`Undo this rollback with: reconcile --rollback ${result.runId}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export async function rollbackCommand(args: CliArgs, io: Output): Promise<number> {
+  if (args.format === 'markdown') throw new UserError('--rollback prints text or json: use --format text or --format json.');
+  const host = await openHost(args);
+  const stateDir = stateDirOf(args);
+  const done = await rollbackRun(host, { stateDir, runId: args.runId, force: args.force, lockTimeoutSeconds: args.lockTimeout });
+  const { rollback, result } = done;
+  const failed = (result?.counts.failed ?? 0) + (result?.counts.skipped ?? 0) + rollback.plan.errors.length;
+  if (args.format === 'json') {
+    io.out(
+      JSON.stringify(
+        {
+          runId: result?.runId ?? null,
+          rollbackOf: rollback.run.runId,
+          forced: rollback.conflicts,
+          alreadyBefore: rollback.alreadyBefore,
+          outcomes: (result?.outcomes ?? []).map((o) => ({
+            resource: o.change.resource,
+            kind: o.change.kind,
+            target: o.change.target,
+            action: o.change.action,
+            status: o.status,
+            message: o.message,
+          })),
+          errors: rollback.plan.errors,
+          warnings: result?.warnings ?? [],
+          summary: { applied: result?.counts.applied ?? 0, skipped: result?.counts.skipped ?? 0, failed: (result?.counts.failed ?? 0) + rollback.plan.errors.length },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    io.out(renderText(done, stateDir));
+  }
+  return failed === 0 ? 0 : 1;
+}
