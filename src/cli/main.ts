@@ -8,8 +8,10 @@ import { packageRoot } from '../host/local-files.js';
 import { parseArgs, USAGE } from './args.js';
 import { applyCommand } from './apply-command.js';
 import { checkCommand } from './check-command.js';
+import { historyCommand } from './history-command.js';
 import { processOutput, type Output } from './output.js';
 import { planCommand } from './plan-command.js';
+import { rollbackCommand } from './rollback-command.js';
 import { validateCommand } from './validate-command.js';
 
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
@@ -32,6 +34,10 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await validateCommand(args, io);
       case 'check':
         return await checkCommand(args, io);
+      case 'history':
+        return await historyCommand(args, io);
+      case 'rollback':
+        return await rollbackCommand(args, io);
       default:
         throw new UserError(`--${args.mode} is not available in this version.`);
     }
