@@ -36,9 +36,41 @@ export function parseAccountFile(text: string): AccountEntry[] {
   return entries;
 }
 
-async function fileEntries(host: Host, db: Database): Promise<AccountEntry[]> {
-  const text = await host.readText(`/etc/${db}`);
-  return text === null ? [] : parseAccountFile(text);
+interface AccountIndex {
+  /** Identity of the file it was parsed from: reparsed when the file changes. */
+  key: string;
+  byName: Map<string, number>;
+  byId: Map<number, string>;
+}
+
+// Every probe asks for names; parsing a 20 000-member etc/group once per
+// probe made plans quadratic. Cached per Host, keyed on the file's identity,
+// so an apply that rewrites etc/group is seen by the next lookup.
+const indexes = new WeakMap<Host, Map<Database, { key: string; index: Promise<AccountIndex> }>>();
+
+async function fileIndex(host: Host, db: Database): Promise<AccountIndex> {
+  const file = `/etc/${db}`;
+  const st = await host.stat(file);
+  const key = st === null ? 'missing' : `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  let perHost = indexes.get(host);
+  if (!perHost) indexes.set(host, (perHost = new Map()));
+  const cached = perHost.get(db);
+  // The promise is cached, not the result: concurrent probes share one parse.
+  if (cached?.key === key) return cached.index;
+  const index = parseIndex(host, file, key, st !== null);
+  perHost.set(db, { key, index });
+  return index;
+}
+
+async function parseIndex(host: Host, file: string, key: string, exists: boolean): Promise<AccountIndex> {
+  const text = exists ? await host.readText(file) : null;
+  const index: AccountIndex = { key, byName: new Map(), byId: new Map() };
+  for (const e of text === null ? [] : parseAccountFile(text)) {
+    // The first entry wins, as in getpwnam/getpwuid.
+    if (!index.byName.has(e.name)) index.byName.set(e.name, e.id);
+    if (!index.byId.has(e.id)) index.byId.set(e.id, e.name);
+  }
+  return index;
 }
 
 /** getent on a live host; null when NSS has no such entry or getent is unavailable. */
@@ -53,14 +85,14 @@ async function getentEntry(host: Host, db: Database, key: string): Promise<Accou
 async function idOf(host: Host, db: Database, name: string): Promise<number | null> {
   const numeric = parseNumericId(name);
   if (numeric !== null) return numeric;
-  const found = (await fileEntries(host, db)).find((e) => e.name === name);
-  if (found) return found.id;
+  const found = (await fileIndex(host, db)).byName.get(name);
+  if (found !== undefined) return found;
   return (await getentEntry(host, db, name))?.id ?? null;
 }
 
 async function nameOf(host: Host, db: Database, id: number): Promise<string | null> {
-  const found = (await fileEntries(host, db)).find((e) => e.id === id);
-  if (found) return found.name;
+  const found = (await fileIndex(host, db)).byId.get(id);
+  if (found !== undefined) return found;
   return (await getentEntry(host, db, String(id)))?.name ?? null;
 }
 

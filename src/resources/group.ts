@@ -59,7 +59,8 @@ export const groupHandler: ResourceHandler<GroupResource, GroupObserved> = {
       for (const m of observed.included[name]!.members) if (!reasons.has(m)) reasons.set(m, `member of ${name}`);
     }
     const current = observed.group.members;
-    const add = [...reasons.keys()].filter((m) => !current.includes(m)).sort(byName);
+    const have = new Set(current);
+    const add = [...reasons.keys()].filter((m) => !have.has(m)).sort(byName);
     const remove = resource.exclusive ? current.filter((m) => !reasons.has(m)).sort(byName) : [];
 
     if (add.length === 0 && remove.length === 0) {
@@ -70,7 +71,12 @@ export const groupHandler: ResourceHandler<GroupResource, GroupObserved> = {
     if (add.length > 0) {
       // "add alice, bob (member of docker); carol (listed)": one reason per run of names.
       const byReason = new Map<string, string[]>();
-      for (const m of add) byReason.set(reasons.get(m)!, [...(byReason.get(reasons.get(m)!) ?? []), m]);
+      for (const m of add) {
+        const why = reasons.get(m)!;
+        const names = byReason.get(why);
+        if (names) names.push(m);
+        else byReason.set(why, [m]);
+      }
       parts.push(`add ${[...byReason].map(([why, names]) => `${names.join(', ')} (${why})`).join('; ')}`);
     }
     if (remove.length > 0) parts.push(`remove ${remove.join(', ')} (neither listed nor included; exclusive)`);
