@@ -40,11 +40,7 @@ export function desiredStateValidator(): Promise<ValidateFunction> {
 export async function validateAgainstSchema(parsed: ParsedYaml): Promise<void> {
   const validate = await desiredStateValidator();
   if (validate(parsed.value)) return;
-  const errors = usefulErrors(validate.errors ?? []);
-  const ranked = errors
-    .map((e) => ({ e, rank: RANK[e.keyword] ?? 50, offset: offsetOf(parsed, e) }))
-    .sort((a, b) => a.rank - b.rank || a.offset - b.offset);
-  const best = ranked[0]?.e;
+  const best = mostUsefulError(parsed, validate.errors ?? []);
   if (!best) {
     throw new UserError(`${parsed.file}: the desired state does not match the schema (${schemaPath()}).`);
   }
@@ -68,6 +64,13 @@ const RANK: Record<string, number> = {
   required: 60,
   anyOf: 70,
 };
+
+/** The one error worth showing: by RANK, then the first in the file. Shared with the rule loader. */
+export function mostUsefulError(parsed: ParsedYaml, errors: ErrorObject[]): ErrorObject | undefined {
+  return usefulErrors(errors)
+    .map((e) => ({ e, rank: RANK[e.keyword] ?? 50, offset: offsetOf(parsed, e) }))
+    .sort((a, b) => a.rank - b.rank || a.offset - b.offset)[0]?.e;
+}
 
 function usefulErrors(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter(

@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UserError } from '../errors.js';
 import { listLocal, packageRoot, readLocalText, statLocal } from '../host/local-files.js';
 import { parseYaml, type ParsedYaml } from '../model/parse-yaml.js';
-import { closest, describeError } from '../model/schema-errors.js';
+import { closest, describeError, mostUsefulError } from '../model/schema-errors.js';
 import { formatKeyPath, locate, nodeLocation, parsePointer, type KeyPath } from '../model/yaml-locate.js';
 import type { Match, Rule } from './types.js';
 
@@ -92,36 +92,8 @@ export async function loadRuleFile(file: string): Promise<Rule> {
   return { ...value, source: nodeLocation(parsed, key) };
 }
 
-// Lower is more useful: a wrong match type explains every other complaint
-// about the match; an unknown key explains a "missing" one (a typo).
-const RANK: Record<string, number> = {
-  discriminator: 0,
-  additionalProperties: 10,
-  type: 20,
-  const: 30,
-  enum: 30,
-  pattern: 30,
-  minItems: 40,
-  minLength: 40,
-  minProperties: 40,
-  required: 60,
-};
-
-function errorKeyPath(e: ErrorObject): KeyPath {
-  const base = parsePointer(e.instancePath);
-  if (e.keyword === 'additionalProperties') return [...base, (e.params as { additionalProperty: string }).additionalProperty];
-  if (e.keyword === 'required') return [...base, (e.params as { missingProperty: string }).missingProperty];
-  return base;
-}
-
 function schemaError(parsed: ParsedYaml, errors: ErrorObject[]): UserError {
-  const offset = (e: ErrorObject) => {
-    const f = locate(parsed, errorKeyPath(e));
-    return (f.key ?? f.node ?? f.nearest)?.range?.[0] ?? 0;
-  };
-  const best = errors
-    .map((e) => ({ e, rank: RANK[e.keyword] ?? 50, offset: offset(e) }))
-    .sort((a, b) => a.rank - b.rank || a.offset - b.offset)[0]?.e;
+  const best = mostUsefulError(parsed, errors);
   if (!best) return new UserError(`${parsed.file}: the rule does not match ${ruleSchemaPath()}.`);
   if (best.keyword === 'discriminator') {
     const keyPath = [...parsePointer(best.instancePath), 'type'];
