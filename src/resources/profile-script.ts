@@ -84,7 +84,11 @@ export function renderProfileScript(resource: ProfileEnvResource): string {
   if (envNames.length > 0) {
     lines.push(
       `if [ -z "$${v('exempt')}" ]; then`,
-      ...envNames.map((name) => `  export ${name}=${shQuote(resource.env[name]!)}`),
+      ...envNames.flatMap((name) => [
+        // A literal $ or backtick in a value is meant literally: say so to shellcheck.
+        ...(/[$`]/.test(resource.env[name]!) ? ['  # shellcheck disable=SC2016'] : []),
+        `  export ${name}=${shQuote(resource.env[name]!)}`,
+      ]),
       'fi',
     );
   }
