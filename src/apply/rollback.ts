@@ -1,6 +1,6 @@
 // Rollback: put back what one run changed, from that run's backups. It is a
 // plan like any other (write-file, restore-symlink, make-directory,
-// set-attributes, rename-over, group-members), carried out by applyPlan
+// set-attributes, remove, group-members), carried out by applyPlan
 // under the same lock and journaled as operation 'rollback'.
 //
 // Each target the run began to change is in one of three states: as the run
@@ -14,7 +14,7 @@ import { UserError } from '../errors.js';
 import { readGroup } from '../host/group-db.js';
 import type { FileStat, Host } from '../host/types.js';
 import { summarise } from '../plan/build-plan.js';
-import type { Action, Change, Fingerprint, Note, Plan, PlanError } from '../plan/types.js';
+import type { Action, Change, Note, Plan, PlanError } from '../plan/types.js';
 import { displayContent } from '../resources/content.js';
 import { fingerprintOf, modeString } from '../resources/fingerprint.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
@@ -168,7 +168,6 @@ async function backupBytes(host: Host, r: BackupRecord): Promise<Buffer> {
 /**
  * Changes that put `target` (and, for a removed directory, everything under
  * it) back as the backup records say; a path with no record is removed.
- * `expectOverride` is for a path an earlier change of this rollback empties.
  */
 async function restorePath(
   host: Host,
@@ -176,13 +175,10 @@ async function restorePath(
   target: string,
   out: Builder,
   runId: string,
-  expectOverride?: Fingerprint,
 ): Promise<void> {
   const base = { resource: step.change.resource, kind: step.change.kind };
   const records = step.backups.filter((r) => r.path === target || r.path.startsWith(target + '/'));
   if (records.length === 0) {
-    // With expectOverride the path is empty by then: nothing was there before either.
-    if (expectOverride !== undefined) return;
     const st = await host.lstat(target);
     if (st === null) return;
     out.changes.push({
@@ -198,8 +194,8 @@ async function restorePath(
   }
   for (const r of records) {
     const st = await host.lstat(r.path);
-    const expect = r.path === target && expectOverride ? expectOverride : fingerprintOf(st);
-    const action = expectOverride?.type === 'absent' ? 'create' : actionFor(st, r);
+    const expect = fingerprintOf(st);
+    const action = actionFor(st, r);
     const owner = `${modeString(r.mode)} ${r.uid}:${r.gid}`;
     switch (r.type) {
       case 'file': {
@@ -322,23 +318,12 @@ async function planPathStep(host: Host, step: RunStep, runId: string, force: boo
     conflicts.push({ target: change.target, reason: `it is now ${describeState(s)}${extra}, not as run ${runId} left it` });
     if (!force) return;
   }
-  if (from !== null && intended) {
-    // Move the original back where it was (same inode, same metadata), then
-    // put the file that was at the path (the wrapper) back from its backup.
-    out.changes.push({
-      resource: change.resource,
-      kind: change.kind,
-      target: from,
-      action: 'create',
-      summary: `move ${change.target} back to ${from} as before run ${runId}`,
-      expect: fingerprintOf(f!.stat),
-      op: { type: 'rename-over', from: change.target },
-    });
-    await restorePath(host, step, change.target, out, runId, { type: 'absent' });
-    return;
-  }
-  await restorePath(host, step, change.target, out, runId);
+  // A restored original goes back to its old name first (bytes, mode and
+  // owner from the backup), then the path gets the wrapper back. Two writes
+  // rather than a rename back, so no change of this rollback depends on
+  // another having run first: each is checked against the target as it is now.
   if (from !== null) await restorePath(host, step, from, out, runId);
+  await restorePath(host, step, change.target, out, runId);
 }
 
 /** Works out what putting the run back takes; changes nothing. */
@@ -355,6 +340,10 @@ export async function planRollback(host: Host, run: RunRecord, force: boolean): 
       await planPathStep(host, step, run.runId, force, out, conflicts, alreadyBefore);
     }
   }
+  // A directory removed whole takes what is under it along: separate changes
+  // inside it would only change its mtime and make its own removal skip.
+  const gone = out.changes.filter((c) => c.op.type === 'remove' && c.op.recursive).map((c) => c.target + '/');
+  out.changes = out.changes.filter((c) => !gone.some((g) => c.target.startsWith(g)));
   for (const t of alreadyBefore) {
     out.notes.push({ resource: '(rollback)', level: 'info', target: t, message: `${t} is already as it was before run ${run.runId}` });
   }
