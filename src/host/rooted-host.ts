@@ -257,6 +257,7 @@ export class RootedHost implements Host {
       throw err;
     }
     await this.syncDir(dir);
+    await faultPoint('after-rename');
   }
 
   private async syncDir(dir: string): Promise<void> {
@@ -286,6 +287,7 @@ export class RootedHost implements Host {
   }
 
   async appendFileSync(p: string, data: string, mode: number): Promise<void> {
+    await faultPoint('append');
     const handle = await fs.open(await this.realPath(p), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | fsc.O_NOFOLLOW, mode);
     try {
       await handle.writeFile(data);
@@ -302,6 +304,7 @@ export class RootedHost implements Host {
       const st = await this.stat(inside);
       if (st?.type === 'dir') continue;
       if (st !== null) throw new ConfinementError(`cannot create directory ${inside}: a ${st.type} is in the way.`);
+      await faultPoint('mkdir');
       await fs.mkdir(await this.realPath(inside), { mode });
     }
   }
@@ -312,16 +315,20 @@ export class RootedHost implements Host {
     if (st.isSymbolicLink()) {
       throw new ConfinementError(`refusing to chmod ${p}: it is a symlink, and chmod would change its target.`);
     }
+    await faultPoint('chmod');
     await fs.chmod(real, mode);
   }
 
   async lchown(p: string, uid: number, gid: number): Promise<void> {
-    await fs.lchown(await this.realPath(p), uid, gid);
+    const real = await this.realPath(p);
+    await faultPoint('lchown');
+    await fs.lchown(real, uid, gid);
   }
 
   async rename(from: string, to: string): Promise<void> {
     const realFrom = await this.realPath(from);
     const realTo = await this.realPath(to);
+    await faultPoint('rename');
     await fs.rename(realFrom, realTo);
     await this.syncDir(path.dirname(realTo));
     if (path.dirname(realFrom) !== path.dirname(realTo)) await this.syncDir(path.dirname(realFrom));
@@ -329,6 +336,7 @@ export class RootedHost implements Host {
 
   async unlink(p: string): Promise<void> {
     const real = await this.realPath(p);
+    await faultPoint('unlink');
     await fs.unlink(real);
     await this.syncDir(path.dirname(real));
   }
@@ -336,6 +344,7 @@ export class RootedHost implements Host {
   async removeTree(p: string): Promise<void> {
     const real = await this.realPath(p);
     if (real === this.root || real === '/') throw new ConfinementError('refusing to remove the root directory.');
+    await faultPoint('remove-tree');
     // fs.rm does not follow symlinks inside the tree: links are removed, not their targets.
     await fs.rm(real, { recursive: true, force: false });
     await this.syncDir(path.dirname(real));
