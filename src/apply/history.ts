@@ -136,7 +136,7 @@ export async function readRun(host: Host, stateDir: string, runId: string): Prom
   };
 }
 
-/** Every run in the state directory, oldest first (run ids sort by time). */
+/** Every run in the state directory, oldest first. */
 export async function listRuns(host: Host, stateDir: string): Promise<RunRecord[]> {
   const ids = (await host.readdir(stateLayout(stateDir).runs)).filter((n) => RUN_ID_PATTERN.test(n)).sort();
   const runs: RunRecord[] = [];
@@ -144,7 +144,8 @@ export async function listRuns(host: Host, stateDir: string): Promise<RunRecord[
     const run = await readRun(host, stateDir, id);
     if (run) runs.push(run);
   }
-  return runs;
+  // Ids sort by the second only; the start time has milliseconds.
+  return runs.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.runId < b.runId ? -1 : 1));
 }
 
 /** Whether the run changed anything (or may have: an interrupted step). */

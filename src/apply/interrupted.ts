@@ -34,7 +34,11 @@ async function removeTempsIn(host: Host, dir: string, pid: number, recursive: bo
     const p = path.posix.join(dir, name);
     const st = await host.lstat(p);
     if (st === null) continue;
-    if (st.type === 'dir' && recursive) {
+    if (st.type === 'dir' && isTempNameOf(name, pid)) {
+      // A tree the dead run had already renamed away to remove it.
+      await host.removeTree(p);
+      removed.push(p);
+    } else if (st.type === 'dir' && recursive) {
       removed.push(...(await removeTempsIn(host, p, pid, true)));
     } else if ((st.type === 'file' || st.type === 'symlink') && isTempNameOf(name, pid)) {
       await host.unlink(p);

@@ -344,10 +344,16 @@ export class RootedHost implements Host {
   async removeTree(p: string): Promise<void> {
     const real = await this.realPath(p);
     if (real === this.root || real === '/') throw new ConfinementError('refusing to remove the root directory.');
+    // One rename takes the tree away atomically, so a crash never leaves it
+    // half removed; the temp name is cleaned up by the next run if we die here.
+    const dir = path.dirname(real);
+    const tmp = path.join(dir, `.${path.basename(real)}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     await faultPoint('remove-tree');
+    await fs.rename(real, tmp);
+    await this.syncDir(dir);
+    await faultPoint('remove-tree-renamed');
     // fs.rm does not follow symlinks inside the tree: links are removed, not their targets.
-    await fs.rm(real, { recursive: true, force: false });
-    await this.syncDir(path.dirname(real));
+    await fs.rm(tmp, { recursive: true, force: false });
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
