@@ -20,7 +20,8 @@ import { fingerprintOf, modeString } from '../resources/fingerprint.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import type { BackupRecord } from './backup.js';
 import { changedSomething, listRuns, rolledBackBy, type RunRecord, type RunStep } from './history.js';
-import { RUN_ID_PATTERN } from './run-id.js';
+import { noticeInterruptedRuns } from './interrupted.js';
+import { newRunId, RUN_ID_PATTERN } from './run-id.js';
 import { stateLayout } from './state-dir.js';
 
 export interface RollbackConflict {
@@ -48,6 +49,8 @@ export interface RollbackResult {
   rollback: RollbackPlan;
   /** null when there was nothing to put back. */
   result: ApplyResult | null;
+  /** Interrupted earlier runs noticed (when result is null; otherwise in result.warnings). */
+  warnings: string[];
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -368,7 +371,10 @@ export async function rollbackRun(host: Host, opts: RollbackOptions): Promise<Ro
   }
   const rollback = await planRollback(host, run, opts.force);
   if (rollback.conflicts.length > 0 && !opts.force) throw new UserError(conflictMessage(rollback));
-  if (rollback.plan.changes.length === 0) return { rollback, result: null };
+  if (rollback.plan.changes.length === 0) {
+    // Still report (and clean up after) a run killed before it changed anything.
+    return { rollback, result: null, warnings: await noticeInterruptedRuns(host, opts.stateDir, newRunId()) };
+  }
   const result = await applyPlan(host, rollback.plan, {
     stateDir: opts.stateDir,
     lockTimeoutSeconds: opts.lockTimeoutSeconds,
@@ -376,5 +382,5 @@ export async function rollbackRun(host: Host, opts: RollbackOptions): Promise<Ro
     operation: 'rollback',
     rollbackOf: run.runId,
   });
-  return { rollback, result };
+  return { rollback, result, warnings: [] };
 }

@@ -10,9 +10,9 @@ import type { CliArgs } from './args.js';
 import { openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
 
-function renderText({ rollback, result }: RollbackResult, stateDir: string): string {
+function renderText({ rollback, result, warnings }: RollbackResult, stateDir: string): string {
   const run = rollback.run;
-  const out: string[] = [];
+  const out: string[] = warnings.map((w) => `warning: ${w}`);
   const n = rollback.plan.changes.length;
   for (const c of rollback.conflicts) {
     out.push(`warning: --force: putting back ${c.target} although it changed since run ${run.runId}: ${c.reason}`);
@@ -66,7 +66,7 @@ export async function rollbackCommand(args: CliArgs, io: Output): Promise<number
             message: o.message,
           })),
           errors: rollback.plan.errors,
-          warnings: result?.warnings ?? [],
+          warnings: [...done.warnings, ...(result?.warnings ?? [])],
           summary: { applied: result?.counts.applied ?? 0, skipped: result?.counts.skipped ?? 0, failed: (result?.counts.failed ?? 0) + rollback.plan.errors.length },
         },
         null,
