@@ -298,7 +298,9 @@ export class RootedHost implements Host {
   }
 
   async mkdirp(p: string, mode = 0o755): Promise<void> {
-    const parts = components(p);
+    // Resolve first (a symlinked component, even a dangling one, leads to its
+    // target inside the root), then create what is missing of the real path.
+    const parts = components(await this.resolve(p, true));
     for (let i = 1; i <= parts.length; i++) {
       const inside = '/' + parts.slice(0, i).join('/');
       const st = await this.stat(inside);
