@@ -64,8 +64,17 @@ export async function changeGroupMembers(
   remove: string[],
 ): Promise<void> {
   if (host.live) {
-    for (const user of add) await gpasswd(host, ['-a', user, group]);
-    for (const user of remove) await gpasswd(host, ['-d', user, group]);
+    // One refused user (gone from the directory) must not keep the others out.
+    const failures: string[] = [];
+    const calls = [...add.map((u) => ['-a', u, group]), ...remove.map((u) => ['-d', u, group])];
+    for (const args of calls) {
+      try {
+        await gpasswd(host, args);
+      } catch (err) {
+        failures.push((err as Error).message);
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join('; '));
     return;
   }
   await changeGroupFiles(host, group, add, remove);

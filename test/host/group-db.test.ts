@@ -238,4 +238,13 @@ describe('changeGroupMembers on a live host', () => {
       /gpasswd -a x video failed \(exit 3\): gpasswd: user 'x' does not exist/,
     );
   });
+
+  it('still adds the other users when gpasswd refuses one that no longer exists', async () => {
+    const [a] = await twin();
+    const host = liveView(new RootedHost(a.dir), (_c, args) =>
+      args[1] === 'gone' ? result(3, '', "gpasswd: user 'gone' does not exist\n") : result(0),
+    );
+    await expect(changeGroupMembers(host, 'video', ['alice', 'gone', 'bob'], [])).rejects.toThrow(/user 'gone' does not exist/);
+    expect(host.calls.map((c) => c[2])).toEqual(['alice', 'gone', 'bob']);
+  });
 });
