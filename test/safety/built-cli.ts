@@ -1,6 +1,8 @@
 // Tests that start the real command as a child process (kill -9, two
-// processes at once) run the built CLI: fast to start, no ts-jest. This
-// builds it first when dist/ is older than src/.
+// processes at once) run the built CLI: fast to start, no ts-jest. `npm test`
+// builds it first (pretest); this builds only when dist/ is missing, and
+// otherwise warns when it is older than src/: rebuilding while other test
+// files run the built CLI would hand them half-written files.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -19,10 +21,18 @@ async function newest(dir: string): Promise<number> {
   return max;
 }
 
+let warned = false;
+
 export async function ensureBuilt(): Promise<void> {
   const built = await fs.stat(bin).then((s) => s.mtimeMs).catch(() => 0);
-  if (built > (await newest(path.join(repo, 'src')))) return;
-  await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repo });
+  if (built === 0) {
+    await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repo });
+    return;
+  }
+  if (!warned && built < (await newest(path.join(repo, 'src')))) {
+    warned = true;
+    console.warn('dist/ is older than src/: these tests run the built CLI; run `npm run build` (npm test does) to test your changes');
+  }
 }
 
 export interface ChildResult {
