@@ -37,3 +37,8 @@ export async function loadDesired(args: CliArgs, warn: (message: string) => void
 export function stateDirOf(args: CliArgs): string {
   return args.stateDir ?? DEFAULT_STATE_DIR;
 }
+
+/** The config-trust check for --rules directories; call before loading them (warn: pass io.err). */
+export async function trustRules(args: CliArgs, warn: (message: string) => void = processOutput.err): Promise<void> {
+  await checkConfigTrust(args.rules, 'a rules directory', { insecure: args.insecureConfig, warn });
+}
