@@ -6,7 +6,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from '../../src/cli/args.js';
 import { checkConfigTrust } from '../../src/cli/config-trust.js';
+import { trustRules } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
 import { loadDesiredState } from '../../src/model/load.js';
 import { isRoot } from '../helpers/temp-root.js';
@@ -119,6 +121,17 @@ asRoot('config you can trust (running as root)', () => {
     expect(r.stderr).toContain('reconcile: warning: --insecure-config');
     expect(r.stderr).toContain(f);
   }, 60_000);
+
+  it('applies to --rules directories too', async () => {
+    const rule = await write('rules/extra.yaml', 'id: x\n', 0o644);
+    const args = parseArgs(['--check', '--rules', path.dirname(rule)]);
+    await expect(trustRules(args)).resolves.toBeUndefined();
+    await fs.chmod(rule, 0o664);
+    await expect(trustRules(args)).rejects.toThrow(`refusing to use a rules directory that others can change: ${rule} is group-writable (mode 0664)`);
+    const warnings: string[] = [];
+    await trustRules(parseArgs(['--check', '--rules', path.dirname(rule), '--insecure-config']), (m) => warnings.push(m));
+    expect(warnings[0]).toContain(rule);
+  });
 
   it('checks nothing when not running as root', async () => {
     const f = await write('ds.yaml', VALID, 0o666);
