@@ -173,8 +173,12 @@ async function changeGroupFiles(host: Host, group: string, add: string[], remove
     }
   }
 
-  // gshadow first: a crash in between leaves a member only in gshadow, which
-  // grants nothing, rather than only in group.
+  // gshadow first, for additions and removals alike: the plan reads etc/group
+  // only, so after a crash in between, a re-run still sees the change as
+  // pending and finishes both files. (Writing etc/group first on removal would
+  // strand the member in gshadow, invisible to every later plan.) Meanwhile
+  // a half-added member is only in gshadow and a half-removed one only in
+  // etc/group: neither grants more than the state before.
   if (gshadow !== null && gshadowText !== null && gshadowText !== gshadow.text) {
     await host.writeFileAtomic('/etc/gshadow', gshadowText, gshadow.attrs);
   }
