@@ -33,7 +33,7 @@ function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDi
 }
 
 export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
-  const desired = await loadDesired(args);
+  const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
   const plan = await buildPlan(host, desired.resources);

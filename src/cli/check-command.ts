@@ -29,7 +29,7 @@ export async function checkCommand(args: CliArgs, io: Output): Promise<number> {
   let a: Assessment | null = null;
   let error: string | null = null;
   try {
-    a = await assess(args);
+    a = await assess(args, io);
   } catch (err) {
     error = errorMessage(err);
     if (!(err instanceof UserError)) error = `internal error: ${error}`;

@@ -9,7 +9,6 @@ import { loadDesiredState } from '../model/load.js';
 import type { DesiredState } from '../model/types.js';
 import type { CliArgs } from './args.js';
 import { checkConfigTrust } from './config-trust.js';
-import { processOutput } from './output.js';
 
 export const DEFAULT_DESIRED = '/etc/reconcile/desired-state';
 
@@ -22,7 +21,7 @@ export async function openHost(args: CliArgs): Promise<RootedHost> {
 }
 
 /** `warn` receives the --insecure-config warning; pass io.err so tests see it. */
-export async function loadDesired(args: CliArgs, warn: (message: string) => void = processOutput.err): Promise<DesiredState> {
+export async function loadDesired(args: CliArgs, warn: (message: string) => void): Promise<DesiredState> {
   const desired = args.desired ?? DEFAULT_DESIRED;
   if (args.desired === undefined && (await statLocal(desired)) === null) {
     // Never fall back to the bundled example on a live host.
@@ -39,6 +38,6 @@ export function stateDirOf(args: CliArgs): string {
 }
 
 /** The config-trust check for --rules directories; call before loading them (warn: pass io.err). */
-export async function trustRules(args: CliArgs, warn: (message: string) => void = processOutput.err): Promise<void> {
+export async function trustRules(args: CliArgs, warn: (message: string) => void): Promise<void> {
   await checkConfigTrust(args.rules, 'a rules directory', { insecure: args.insecureConfig, warn });
 }

@@ -11,7 +11,7 @@ import { runRules } from '../rules/engine.js';
 import { loadRules } from '../rules/load.js';
 import type { Finding, Rule } from '../rules/types.js';
 import type { CliArgs } from './args.js';
-import { loadDesired, openHost } from './context.js';
+import { loadDesired, openHost, trustRules } from './context.js';
 import type { Output } from './output.js';
 
 export interface Assessment {
@@ -22,8 +22,9 @@ export interface Assessment {
 }
 
 /** Plan + rules: what --plan and --check both compute. */
-export async function assess(args: CliArgs): Promise<Assessment> {
-  const desired = await loadDesired(args);
+export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
+  const desired = await loadDesired(args, io.err);
+  await trustRules(args, io.err);
   const rules = await loadRules(args.rules);
   const host = await openHost(args);
   const [plan, run] = await Promise.all([buildPlan(host, desired.resources), runRules(host, rules)]);
@@ -56,7 +57,7 @@ export function planExitCode(plan: Plan): number {
 }
 
 export async function planCommand(args: CliArgs, io: Output): Promise<number> {
-  const a = await assess(args);
+  const a = await assess(args, io);
   io.out(renderAssessment(a, args));
   return planExitCode(a.plan);
 }

@@ -5,7 +5,7 @@ import { loadDesired } from './context.js';
 import type { Output } from './output.js';
 
 export async function validateCommand(args: CliArgs, io: Output): Promise<number> {
-  const desired = await loadDesired(args);
+  const desired = await loadDesired(args, io.err);
   const n = desired.resources.length;
   if (args.format === 'json') {
     io.out(JSON.stringify({ valid: true, files: desired.files, resources: n }, null, 2) + '\n');
