@@ -125,9 +125,10 @@ asRoot('config you can trust (running as root)', () => {
   it('applies to --rules directories too', async () => {
     const rule = await write('rules/extra.yaml', 'id: x\n', 0o644);
     const args = parseArgs(['--check', '--rules', path.dirname(rule)]);
-    await expect(trustRules(args)).resolves.toBeUndefined();
+    const ignore = () => undefined;
+    await expect(trustRules(args, ignore)).resolves.toBeUndefined();
     await fs.chmod(rule, 0o664);
-    await expect(trustRules(args)).rejects.toThrow(`refusing to use a rules directory that others can change: ${rule} is group-writable (mode 0664)`);
+    await expect(trustRules(args, ignore)).rejects.toThrow(`refusing to use a rules directory that others can change: ${rule} is group-writable (mode 0664)`);
     const warnings: string[] = [];
     await trustRules(parseArgs(['--check', '--rules', path.dirname(rule), '--insecure-config']), (m) => warnings.push(m));
     expect(warnings[0]).toContain(rule);
