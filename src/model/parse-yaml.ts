@@ -104,6 +104,12 @@ function checkDepth(parsed: Omit<ParsedYaml, 'value'>): void {
     }
     for (const item of node.items) {
       if (isPair(item)) {
+        if (isCollection(item.key)) {
+          // Would be stringified into a key (with a warning from the yaml
+          // package on stderr); no key in our formats is a list or mapping.
+          const offset = (item.key as Node).range?.[0] ?? 0;
+          fail(locationAt(parsed, offset), 'a key is a list or mapping', 'keys are plain names such as `kind:`; quote the key or fix the indentation');
+        }
         stack.push({ node: item.key, depth: depth + 1 });
         stack.push({ node: item.value, depth: depth + 1 });
       } else {

@@ -34,6 +34,10 @@ describe('YAML itself', () => {
     await expectUserError(check('version: 1\nresources:\n  - id: a\n    paths: [/x, /y\n'), `${F}:5:1: YAML syntax error:`);
   });
 
+  test('a list used as a key', async () => {
+    await expectUserError(check('version: 1\n? [a, b]\n: 1\nresources: []\n'), `${F}:2:3: a key is a list or mapping.`, /Fix:/);
+  });
+
   test('a tab used for indentation', async () => {
     await expectUserError(check('version: 1\nresources:\n\t- id: a\n'), `${F}:3:1: YAML syntax error:`, /spaces/);
   });
