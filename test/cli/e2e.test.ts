@@ -168,6 +168,36 @@ describe('--check', () => {
     await fs.rm(out, { recursive: true, force: true });
   });
 
+  it('exits 1 when the check cannot run, and says so in the metrics', async () => {
+    const out = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-prom-'));
+    const prom = path.join(out, 'reconcile.prom');
+    const r = await reconcile(['--check', '--desired', path.join(out, 'missing.yaml'), '--root', repo, '--prom', prom]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('missing.yaml');
+    const metrics = await fs.readFile(prom, 'utf8');
+    expect(metrics).toMatch(/^reconcile_check_success 0$/m);
+    expect(metrics).toMatch(/^reconcile_last_check_timestamp_seconds \d+/m);
+    await fs.rm(out, { recursive: true, force: true });
+  });
+
+  it('off a terminal, logs one summary line to syslog through logger', async () => {
+    const root = await fresh('incident-2-nvidia-smi-wrapper');
+    const bin = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-logger-'));
+    const log = path.join(bin, 'calls');
+    // A stand-in logger(1) that records its arguments: the real one would write to this machine's syslog.
+    await fs.writeFile(path.join(bin, 'logger'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}'\n`, { mode: 0o755 });
+    const r = await execa('node', [path.join(repo, 'dist/src/cli/bin.js'), '--check', '--desired', desired, '--root', root.dir], {
+      reject: false,
+      stdin: 'ignore',
+      env: { PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect(r.exitCode).toBe(2);
+    const args = (await fs.readFile(log, 'utf8')).trim().split('\n');
+    expect(args.slice(0, 2)).toEqual(['-t', 'reconcile']);
+    expect(args.at(-1)).toMatch(/^check DRIFT: \d+ change\(s\) pending, 0 error\(s\), findings: [1-9]\d* critical/);
+    await fs.rm(bin, { recursive: true, force: true });
+  });
+
   it('exits 0 on the host after apply', async () => {
     const root = await fresh('incident-2-nvidia-smi-wrapper');
     expect((await reconcile(['--apply', '--desired', desired, '--root', root.dir])).code).toBe(0);
