@@ -1,7 +1,7 @@
 // --apply: plan, carry the plan out, then plan again to prove convergence.
 // Exit 0 only when every change applied and nothing is left pending.
 
-import { applyPlan, type ApplyResult } from '../apply/apply-plan.js';
+import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
 import { stateLayout } from '../apply/state-dir.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { renderChange } from '../plan/render-text.js';
@@ -9,6 +9,12 @@ import type { Plan } from '../plan/types.js';
 import type { CliArgs } from './args.js';
 import { loadDesired, openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
+
+/** One change's outcome in --format json: the plan's identifying fields plus status and message. */
+export function outcomeJson(o: ChangeOutcome): Record<string, string> {
+  const { resource, kind, target, action } = o.change;
+  return { resource, kind, target, action, status: o.status, message: o.message };
+}
 
 function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string): string {
   const out: string[] = [];
@@ -45,14 +51,7 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
       JSON.stringify(
         {
           runId: result.outcomes.length > 0 ? result.runId : null,
-          outcomes: result.outcomes.map((o) => ({
-            resource: o.change.resource,
-            kind: o.change.kind,
-            target: o.change.target,
-            action: o.change.action,
-            status: o.status,
-            message: o.message,
-          })),
+          outcomes: result.outcomes.map(outcomeJson),
           errors: plan.errors,
           warnings: result.warnings,
           summary: { ...result.counts, failed: result.counts.failed + plan.errors.length },

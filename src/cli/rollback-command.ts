@@ -7,6 +7,7 @@ import { stateLayout } from '../apply/state-dir.js';
 import { UserError } from '../errors.js';
 import { renderChange } from '../plan/render-text.js';
 import type { CliArgs } from './args.js';
+import { outcomeJson } from './apply-command.js';
 import { openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
 
@@ -57,14 +58,7 @@ export async function rollbackCommand(args: CliArgs, io: Output): Promise<number
           rollbackOf: rollback.run.runId,
           forced: rollback.conflicts,
           alreadyBefore: rollback.alreadyBefore,
-          outcomes: (result?.outcomes ?? []).map((o) => ({
-            resource: o.change.resource,
-            kind: o.change.kind,
-            target: o.change.target,
-            action: o.change.action,
-            status: o.status,
-            message: o.message,
-          })),
+          outcomes: (result?.outcomes ?? []).map(outcomeJson),
           errors: rollback.plan.errors,
           warnings: [...done.warnings, ...(result?.warnings ?? [])],
           summary: { applied: result?.counts.applied ?? 0, skipped: result?.counts.skipped ?? 0, failed: (result?.counts.failed ?? 0) + rollback.plan.errors.length },

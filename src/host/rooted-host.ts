@@ -54,6 +54,11 @@ function components(insidePath: string): string[] {
   return path.posix.normalize(insidePath).split('/').filter((c) => c !== '' && c !== '.');
 }
 
+/** A hidden name beside the target; the pid lets the next run clean up after a crash. */
+function tempNameFor(real: string): string {
+  return path.join(path.dirname(real), `.${path.basename(real)}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
 export class RootedHost implements Host {
   readonly root: string;
   readonly live: boolean;
@@ -217,8 +222,7 @@ export class RootedHost implements Host {
 
   async writeFileAtomic(p: string, data: Buffer | string, opts: WriteOptions): Promise<void> {
     const real = await this.realPath(p);
-    const dir = path.dirname(real);
-    const tmp = path.join(dir, `.${path.basename(real)}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    const tmp = tempNameFor(real);
     // O_EXCL|O_NOFOLLOW: never write through a link someone planted at the temp name.
     const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
     try {
@@ -233,22 +237,18 @@ export class RootedHost implements Host {
       throw err;
     }
     await handle.close();
-    await faultPoint('before-rename');
-    try {
-      await fs.rename(tmp, real);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
-    await this.syncDir(dir);
-    await faultPoint('after-rename');
+    await this.renameIntoPlace(tmp, real);
   }
 
   async symlinkAtomic(target: string, p: string): Promise<void> {
     const real = await this.realPath(p);
-    const dir = path.dirname(real);
-    const tmp = path.join(dir, `.${path.basename(real)}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    const tmp = tempNameFor(real);
     await fs.symlink(target, tmp);
+    await this.renameIntoPlace(tmp, real);
+  }
+
+  /** The last step of every atomic replace: rename over the target, then make the rename durable. */
+  private async renameIntoPlace(tmp: string, real: string): Promise<void> {
     await faultPoint('before-rename');
     try {
       await fs.rename(tmp, real);
@@ -256,7 +256,7 @@ export class RootedHost implements Host {
       await fs.rm(tmp, { force: true });
       throw err;
     }
-    await this.syncDir(dir);
+    await this.syncDir(path.dirname(real));
     await faultPoint('after-rename');
   }
 
@@ -349,7 +349,7 @@ export class RootedHost implements Host {
     // One rename takes the tree away atomically, so a crash never leaves it
     // half removed; the temp name is cleaned up by the next run if we die here.
     const dir = path.dirname(real);
-    const tmp = path.join(dir, `.${path.basename(real)}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    const tmp = tempNameFor(real);
     await faultPoint('remove-tree');
     await fs.rename(real, tmp);
     await this.syncDir(dir);
