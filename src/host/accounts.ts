@@ -124,5 +124,5 @@ export async function ownerDisplay(host: Host, uid: number, gid: number): Promis
 
 /** Where names were looked up, for error messages. */
 export function accountSource(host: Host, db: Database): string {
-  return host.live ? `/etc/${db} or NSS (getent ${db})` : `${host.root}'s /etc/${db}`;
+  return host.live ? `/etc/${db} or NSS (getent ${db})` : `the root's /etc/${db}`;
 }

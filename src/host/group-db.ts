@@ -148,11 +148,11 @@ export function editMemberField(
 async function changeGroupFiles(host: Host, group: string, add: string[], remove: string[]): Promise<void> {
   const groupFile = await readForRewrite(host, '/etc/group');
   if (groupFile === null) {
-    throw new Error(`${host.root}'s /etc/group does not exist, so group ${group} cannot be changed`);
+    throw new Error(`the root's /etc/group does not exist, so group ${group} cannot be changed`);
   }
   const edited = editMemberField(groupFile.text, group, add, remove, '/etc/group');
   if (edited === null) {
-    throw new Error(`group ${group} does not exist in ${host.root}'s /etc/group: create it (groupadd ${group}) or fix the name`);
+    throw new Error(`group ${group} does not exist in the root's /etc/group: create it (groupadd ${group}) or fix the name`);
   }
 
   const gshadow = await readForRewrite(host, '/etc/gshadow');
@@ -195,7 +195,7 @@ async function readForRewrite(
   if (st === null) return null;
   if (st.type !== 'file') {
     // An atomic rename would replace the link (or worse) instead of the file behind it.
-    throw new Error(`${host.root}'s ${path} is a ${st.type}, not a regular file: refusing to rewrite it; make it a plain file first`);
+    throw new Error(`the root's ${path} is a ${st.type}, not a regular file: refusing to rewrite it; make it a plain file first`);
   }
   const text = await host.readText(path);
   if (text === null) return null;

@@ -34,7 +34,7 @@ export const groupHandler: ResourceHandler<GroupResource, GroupObserved> = {
     const included: Record<string, GroupEntry | null> = {};
     for (const name of resource.include) included[name] = await readGroup(host, name);
     return {
-      source: host.live ? '/etc/group or NSS (getent group)' : `${host.root}'s /etc/group`,
+      source: host.live ? '/etc/group or NSS (getent group)' : "the root's /etc/group",
       group: await readGroup(host, resource.group),
       included,
     };

@@ -168,7 +168,7 @@ describe('device-mode handler without devices', () => {
         resource: 'nvidia-devices',
         kind: 'device-mode',
         message:
-          `user daemon does not exist in ${root!.dir}'s /etc/passwd; group gpu does not exist in ${root!.dir}'s /etc/group: ` +
+          `user daemon does not exist in the root's /etc/passwd; group gpu does not exist in the root's /etc/group: ` +
           'fix the owner/group of this resource or create the account',
       },
     ]);

@@ -103,7 +103,7 @@ describe('group handler', () => {
         resource: 'video-includes-docker',
         kind: 'group',
         target: 'gpu',
-        message: `group gpu does not exist in ${root!.dir}'s /etc/group: create it (groupadd gpu) or fix the name`,
+        message: `group gpu does not exist in the root's /etc/group: create it (groupadd gpu) or fix the name`,
       },
     ]);
   });
@@ -113,7 +113,7 @@ describe('group handler', () => {
     expect(result.changes).toEqual([]);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]!.message).toBe(
-      `group dockre (included by group video) does not exist in ${root!.dir}'s /etc/group: ` +
+      `group dockre (included by group video) does not exist in the root's /etc/group: ` +
         'create it (groupadd dockre) or remove it from the include list',
     );
   });
