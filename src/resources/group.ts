@@ -8,7 +8,7 @@ import type { Change } from '../plan/types.js';
 import type { DiffResult, ResourceHandler } from './handler.js';
 
 export interface GroupObserved {
-  /** Where groups were read, for messages: "/tmp/root's /etc/group" or NSS. */
+  /** Where groups were read, for messages: "the root's /etc/group" or NSS. */
   source: string;
   group: GroupEntry | null;
   /** Included group name -> its entry (null when missing). */
