@@ -2,13 +2,12 @@
 // errors into one paragraph a person can act on: where, what, how to fix.
 // ajv's raw output never reaches the user.
 
-import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Node } from 'yaml';
 import { UserError } from '../errors.js';
-import { packageRoot, readLocalText } from '../host/local-files.js';
 import { RESOURCE_KINDS } from './types.js';
 import type { ParsedYaml } from './parse-yaml.js';
+import { schemaFile, schemaValidator } from './schema-validator.js';
 import {
   formatKeyPath,
   locate,
@@ -19,21 +18,12 @@ import {
 } from './yaml-locate.js';
 
 export function schemaPath(): string {
-  return path.join(packageRoot(), 'schema/desired-state.schema.json');
+  return schemaFile('desired-state');
 }
 
-let validatorPromise: Promise<ValidateFunction> | undefined;
-
-/** Compiled once per process. */
+/** Compiled once per process (or loaded precompiled: see schema-validator.ts). */
 export function desiredStateValidator(): Promise<ValidateFunction> {
-  validatorPromise ??= (async () => {
-    const schema = JSON.parse(await readLocalText(schemaPath()));
-    const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true, strictRequired: false });
-    // Annotation only: per-keyword fix hints read back by describeError.
-    ajv.addVocabulary(['x-hints']);
-    return ajv.compile(schema);
-  })();
-  return validatorPromise;
+  return schemaValidator('desired-state');
 }
 
 /** Throws a UserError for the most useful schema error in `parsed`, if any. */

@@ -4,11 +4,12 @@
 // and ajv-error wording are shared with the desired-state loader (src/model/).
 
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { UserError } from '../errors.js';
 import { listLocal, packageRoot, readLocalText, statLocal } from '../host/local-files.js';
 import { parseYaml, type ParsedYaml } from '../model/parse-yaml.js';
 import { closest, describeError, mostUsefulError } from '../model/schema-errors.js';
+import { schemaFile, schemaValidator } from '../model/schema-validator.js';
 import { formatKeyPath, locate, nodeLocation, parsePointer, type KeyPath } from '../model/yaml-locate.js';
 import type { Match, Rule } from './types.js';
 
@@ -28,18 +29,7 @@ export function builtinRulesDir(): string {
 }
 
 export function ruleSchemaPath(): string {
-  return path.join(packageRoot(), 'schema/rule.schema.json');
-}
-
-let validatorPromise: Promise<ValidateFunction> | undefined;
-
-function ruleValidator(): Promise<ValidateFunction> {
-  validatorPromise ??= (async () => {
-    const schema = JSON.parse(await readLocalText(ruleSchemaPath()));
-    const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true });
-    return ajv.compile(schema);
-  })();
-  return validatorPromise;
+  return schemaFile('rule');
 }
 
 /** The built-in rules plus every rule in extraDirs. Rule ids are unique across all of them. */
@@ -83,7 +73,7 @@ export async function loadRuleFile(file: string): Promise<Rule> {
     );
   }
   const parsed = parseYaml(text, file);
-  const validate = await ruleValidator();
+  const validate = await schemaValidator('rule');
   if (!validate(parsed.value)) throw schemaError(parsed, validate.errors ?? []);
   const value = parsed.value as Omit<Rule, 'source'>;
   checkRegexes(parsed, value.match);
