@@ -79,8 +79,8 @@ export const absentHandler: ResourceHandler<AbsentResource, ObservedAbsent> = {
           action: 'delete',
           summary:
             m.stat.type === 'symlink'
-              ? `delete symlink ${m.path} -> ${m.linkTarget}`
-              : `delete ${isDir ? 'directory' : m.stat.type === 'file' ? 'file' : m.stat.type} ${m.path}`,
+              ? `${m.path}: delete symlink -> ${m.linkTarget}`
+              : `${m.path}: delete ${isDir ? 'directory (recursively)' : m.stat.type === 'file' ? 'file' : m.stat.type}`,
           ...(m.stat.type === 'file' ? { content: { before: displayContent(m.content), after: null } } : {}),
           ...(m.linkTarget !== null ? { attributes: { link: { before: m.linkTarget, after: null } } } : {}),
           expect: fingerprintOf(m.stat),

@@ -112,7 +112,7 @@ export const fileHandler: ResourceHandler<FileResource, ObservedFile> = {
       out.changes.push({
         ...base,
         action: 'delete',
-        summary: `delete ${res.path}`,
+        summary: `${res.path}: delete`,
         content: { before: displayContent(obs.content), after: null },
         expect: fingerprintOf(obs.stat),
         op: { type: 'remove', recursive: false },

@@ -85,7 +85,7 @@ export const groupHandler: ResourceHandler<GroupResource, GroupObserved> = {
       kind: 'group',
       target: resource.group,
       action: 'update',
-      summary: `group ${resource.group}: ${parts.join('; ')}`,
+      summary: `${resource.group}: ${parts.join('; ')}`,
       members: { add, remove },
       expect: { type: 'group', members: [...current] },
       op: { type: 'group-members', add, remove },

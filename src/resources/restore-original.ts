@@ -47,7 +47,7 @@ export const restoreOriginalHandler: ResourceHandler<RestoreOriginalResource, Ob
     out.changes.push({
       ...base,
       action: obs.stat === null ? 'create' : 'update',
-      summary: `restore ${res.path} from ${res.original}`,
+      summary: `${res.path}: restore from ${res.original}`,
       content: { before: displayContent(obs.content), after: displayContent(obs.originalContent) },
       expect: fingerprintOf(obs.stat),
       op: { type: 'rename-over', from: res.original },

@@ -60,7 +60,7 @@ describe('group handler', () => {
         kind: 'group',
         target: 'video',
         action: 'update',
-        summary: 'group video: add bob, h.baker@hertie-school.lan (member of docker); carol (listed)',
+        summary: 'video: add bob, h.baker@hertie-school.lan (member of docker); carol (listed)',
         members: { add: ['bob', 'carol', 'h.baker@hertie-school.lan'], remove: [] },
         expect: { type: 'group', members: ['alice'] },
         op: { type: 'group-members', add: ['bob', 'carol', 'h.baker@hertie-school.lan'], remove: [] },
@@ -88,7 +88,7 @@ describe('group handler', () => {
     const exclusive = await plan(tree, videoResource({ include: [], members: ['alice'], exclusive: true }));
     expect(exclusive.result.changes[0]).toMatchObject({
       members: { add: [], remove: ['zed'] },
-      summary: 'group video: remove zed (neither listed nor included; exclusive)',
+      summary: 'video: remove zed (neither listed nor included; exclusive)',
       op: { type: 'group-members', add: [], remove: ['zed'] },
     });
     await applyOperation(exclusive.host, exclusive.result.changes[0]!);
