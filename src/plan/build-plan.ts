@@ -5,7 +5,7 @@ import { errorMessage, UserError } from '../errors.js';
 import type { Host } from '../host/types.js';
 import type { Resource } from '../model/types.js';
 import { handlerFor } from '../resources/registry.js';
-import type { DiffResult } from '../resources/handler.js';
+import { failedDiff, type DiffResult } from '../resources/handler.js';
 import type { Plan, Summary } from './types.js';
 
 async function planResource(host: Host, resource: Resource): Promise<DiffResult> {
@@ -17,18 +17,7 @@ async function planResource(host: Host, resource: Resource): Promise<DiffResult>
     // One resource that cannot be probed (a refused path, an unreadable file)
     // is an error for that resource, not for the run.
     const known = err instanceof UserError || (err as NodeJS.ErrnoException).code !== undefined;
-    return {
-      changes: [],
-      unchanged: [],
-      notes: [],
-      errors: [
-        {
-          resource: resource.id,
-          kind: resource.kind,
-          message: known ? errorMessage(err) : `internal error while probing: ${errorMessage(err)}`,
-        },
-      ],
-    };
+    return failedDiff(resource, known ? errorMessage(err) : `internal error while probing: ${errorMessage(err)}`);
   }
 }
 

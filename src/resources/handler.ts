@@ -19,3 +19,13 @@ export interface ResourceHandler<R extends Resource, Observed> {
   probe(host: Host, resource: R): Promise<Observed>;
   diff(resource: R, observed: Observed): DiffResult;
 }
+
+/** A diff that is one error for the resource: it cannot be planned. */
+export function failedDiff(resource: Resource, message: string, target?: string): DiffResult {
+  return {
+    changes: [],
+    unchanged: [],
+    notes: [],
+    errors: [{ resource: resource.id, kind: resource.kind, ...(target !== undefined ? { target } : {}), message }],
+  };
+}

@@ -4,7 +4,7 @@
 
 import type { ProfileEnvResource } from '../model/types.js';
 import { diffManagedFile, probeFile, type ObservedFile } from './file.js';
-import type { DiffResult, ResourceHandler } from './handler.js';
+import { failedDiff, type DiffResult, type ResourceHandler } from './handler.js';
 import { renderProfileScript } from './profile-script.js';
 
 export const profileEnvHandler: ResourceHandler<ProfileEnvResource, ObservedFile> = {
@@ -17,19 +17,7 @@ export const profileEnvHandler: ResourceHandler<ProfileEnvResource, ObservedFile
     try {
       wanted = renderProfileScript(resource);
     } catch (err) {
-      return {
-        changes: [],
-        unchanged: [],
-        notes: [],
-        errors: [
-          {
-            resource: resource.id,
-            kind: 'profile-env',
-            target: resource.path,
-            message: `cannot generate ${resource.path}: ${(err as Error).message}`,
-          },
-        ],
-      };
+      return failedDiff(resource, `cannot generate ${resource.path}: ${(err as Error).message}`, resource.path);
     }
     return diffManagedFile(resource, resource.path, {
       content: wanted,
