@@ -70,13 +70,10 @@ async function perform(host: Host, change: Change): Promise<void> {
     case 'set-attributes': {
       const st = await host.lstat(change.target);
       if (st === null) throw new Error(`${change.target} disappeared`);
-      if (st.type === 'file') {
-        // chown then chmod is two steps, and a crash between them would leave
-        // a mix; a regular file gets both at once by an atomic rewrite of its bytes.
-        const bytes = (await host.readFile(change.target)) ?? Buffer.alloc(0);
-        await host.writeFileAtomic(change.target, bytes, { mode: op.mode ?? st.mode, uid: op.uid ?? st.uid, gid: op.gid ?? st.gid });
-        return;
-      }
+      // In place, never by rewriting the file: a new inode would break hard
+      // links and drop ACLs, capabilities and security labels. Each attribute
+      // changes atomically; a crash between the two leaves the bytes intact
+      // and one attribute still to do, which the next run finishes.
       if (op.uid !== undefined || op.gid !== undefined) {
         if (op.uid !== st.uid || op.gid !== st.gid) await host.lchown(change.target, op.uid ?? st.uid, op.gid ?? st.gid);
       }

@@ -6,6 +6,7 @@
 
 import { constants as fsc, promises as fs } from 'node:fs';
 import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
@@ -54,9 +55,82 @@ function components(insidePath: string): string[] {
   return path.posix.normalize(insidePath).split('/').filter((c) => c !== '' && c !== '.');
 }
 
-/** A hidden name beside the target; the pid lets the next run clean up after a crash. */
-function tempNameFor(real: string): string {
-  return path.join(path.dirname(real), `.${path.basename(real)}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+/** A hidden name for a temp file beside `name`; the pid lets the next run clean up after a crash. */
+function tempNameFor(name: string): string {
+  return `.${name}.reconcile-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** Not in fs.constants: open a path without opening the file itself (Linux). */
+const O_PATH = 0o10000000;
+
+let procFd: Promise<boolean> | undefined;
+function procFdAvailable(): Promise<boolean> {
+  procFd ??= fs.access('/proc/self/fd').then(
+    () => true,
+    () => false,
+  );
+  return procFd;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The last step of every atomic replace: rename over the target, then make the rename durable. */
+async function renameIntoPlace(tmp: string, target: string, dir: string): Promise<void> {
+  await faultPoint('before-rename');
+  try {
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await syncDir(dir);
+  await faultPoint('after-rename');
+}
+
+function symlinkRefusal(p: string): ConfinementError {
+  return new ConfinementError(`refusing to chmod ${p}: it is a symlink, and chmod would change its target.`);
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted (an immutable file, or not root?)',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a path component is not a directory',
+  EISDIR: 'is a directory',
+  ENOTEMPTY: 'directory not empty',
+  EBUSY: 'busy (a mount point?)',
+  EXDEV: 'on another file system',
+  ELOOP: 'a symlink where a directory was expected (swapped while reconcile was acting?)',
+};
+
+/**
+ * System errors name the running machine's path (with the --root prefix);
+ * people see the path as inside the root, what failed, and the errno code.
+ */
+export class HostIoError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'HostIoError';
+  }
+}
+
+function hostError(err: unknown, action: string, insidePath: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (err instanceof ConfinementError || err instanceof HostIoError || typeof code !== 'string') return err;
+  return new HostIoError(`cannot ${action} ${insidePath}: ${ERRNO_TEXT[code] ?? 'system error'} (${code})`, code);
 }
 
 export class RootedHost implements Host {
@@ -220,86 +294,125 @@ export class RootedHost implements Host {
     return [...new Set(matches)].sort();
   }
 
-  async writeFileAtomic(p: string, data: Buffer | string, opts: WriteOptions): Promise<void> {
+  /*
+   * Every mutation acts through a pinned parent directory: the parent is
+   * opened (O_PATH), the kernel is asked where that open directory really is
+   * (/proc/self/fd/N), and the operation then names the target relative to
+   * it (/proc/self/fd/N/name). A parent swapped for a symlink between our
+   * checks and the system call is caught, never followed. Where /proc is not
+   * mounted (a bare chroot), the checked path is used as it is.
+   */
+  private async inPinnedParent<T>(p: string, action: string, fn: (dir: string, name: string, real: string) => Promise<T>): Promise<T> {
     const real = await this.realPath(p);
-    const tmp = tempNameFor(real);
-    // O_EXCL|O_NOFOLLOW: never write through a link someone planted at the temp name.
-    const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    const pin = await this.pinDir(path.dirname(real), p);
     try {
-      await handle.writeFile(data);
-      await faultPoint('write-temp');
-      await handle.chown(opts.uid, opts.gid);
-      await handle.chmod(opts.mode);
-      await handle.sync();
+      return await fn(pin.via, path.basename(real), real);
     } catch (err) {
-      await handle.close();
-      await fs.rm(tmp, { force: true });
-      throw err;
+      throw hostError(err, action, p);
+    } finally {
+      await pin.close();
     }
-    await handle.close();
-    await this.renameIntoPlace(tmp, real);
+  }
+
+  private async pinDir(realDir: string, forPath: string): Promise<{ via: string; close(): Promise<void> }> {
+    if (!(await procFdAvailable())) return { via: realDir, close: async () => undefined };
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(realDir, O_PATH | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'ELOOP') {
+        // Checked a moment ago as a directory: now a symlink or a file.
+        throw new ConfinementError(
+          `${forPath}: its directory was swapped for a symlink or a file while reconcile was about to act on it: refused, nothing done.`,
+        );
+      }
+      throw hostError(err, 'open the directory of', forPath);
+    }
+    const via = `/proc/self/fd/${handle.fd}`;
+    const actual = await fs.readlink(via).catch(() => null);
+    if (actual !== realDir) {
+      await handle.close();
+      throw new ConfinementError(
+        `${forPath}: its directory changed while reconcile was about to act on it (now ${actual ?? 'unknown'}): refused, nothing done.`,
+      );
+    }
+    return { via, close: () => handle.close() };
+  }
+
+  async writeFileAtomic(p: string, data: Buffer | string, opts: WriteOptions): Promise<void> {
+    await this.inPinnedParent(p, 'write', async (dir, name) => {
+      const tmp = path.join(dir, tempNameFor(name));
+      // O_EXCL|O_NOFOLLOW: never write through a link someone planted at the temp name.
+      const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+      try {
+        await handle.writeFile(data);
+        await faultPoint('write-temp');
+        await handle.chown(opts.uid, opts.gid);
+        await handle.chmod(opts.mode);
+        await handle.sync();
+      } catch (err) {
+        await handle.close();
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
+      await handle.close();
+      await renameIntoPlace(tmp, path.join(dir, name), dir);
+    });
   }
 
   async symlinkAtomic(target: string, p: string): Promise<void> {
-    const real = await this.realPath(p);
-    const tmp = tempNameFor(real);
-    await fs.symlink(target, tmp);
-    await this.renameIntoPlace(tmp, real);
-  }
-
-  /** The last step of every atomic replace: rename over the target, then make the rename durable. */
-  private async renameIntoPlace(tmp: string, real: string): Promise<void> {
-    await faultPoint('before-rename');
-    try {
-      await fs.rename(tmp, real);
-    } catch (err) {
-      await fs.rm(tmp, { force: true });
-      throw err;
-    }
-    await this.syncDir(path.dirname(real));
-    await faultPoint('after-rename');
-  }
-
-  private async syncDir(dir: string): Promise<void> {
-    const handle = await fs.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await this.inPinnedParent(p, 'create the symlink', async (dir, name) => {
+      const tmp = path.join(dir, tempNameFor(name));
+      await fs.symlink(target, tmp);
+      await renameIntoPlace(tmp, path.join(dir, name), dir);
+    });
   }
 
   async createExclusive(p: string, data: string, mode: number): Promise<boolean> {
-    let handle;
-    try {
-      handle = await fs.open(await this.realPath(p), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    }
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return true;
+    // Written in full to a temp file, then link(2)ed into place: the file
+    // appears with its content or not at all, so a lock is never seen empty.
+    return this.inPinnedParent(p, 'create', async (dir, name) => {
+      const tmp = path.join(dir, tempNameFor(name));
+      const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode);
+      try {
+        await handle.writeFile(data);
+        await handle.chmod(mode);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      try {
+        await fs.link(tmp, path.join(dir, name));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw err;
+      } finally {
+        await fs.rm(tmp, { force: true });
+      }
+      await syncDir(dir);
+      return true;
+    });
   }
 
   async appendFileSync(p: string, data: string, mode: number): Promise<void> {
     await faultPoint('append');
-    const handle = await fs.open(await this.realPath(p), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | fsc.O_NOFOLLOW, mode);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await this.inPinnedParent(p, 'append to', async (dir, name) => {
+      const handle = await fs.open(path.join(dir, name), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | fsc.O_NOFOLLOW, mode);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
   }
 
   async mkdirp(p: string, mode = 0o755): Promise<void> {
     // Resolve first (a symlinked component, even a dangling one, leads to its
     // target inside the root), then create what is missing of the real path.
+    // Missing ancestors are 0755 whatever the umask (a root without /var must
+    // not get a 0700 /var); only the directory asked for gets `mode`.
     const parts = components(await this.resolve(p, true));
     for (let i = 1; i <= parts.length; i++) {
       const inside = '/' + parts.slice(0, i).join('/');
@@ -307,55 +420,77 @@ export class RootedHost implements Host {
       if (st?.type === 'dir') continue;
       if (st !== null) throw new ConfinementError(`cannot create directory ${inside}: a ${st.type} is in the way.`);
       await faultPoint('mkdir');
-      await fs.mkdir(await this.realPath(inside), { mode });
+      const want = i === parts.length ? mode : 0o755;
+      await this.inPinnedParent(inside, 'create the directory', async (dir, name) => {
+        await fs.mkdir(path.join(dir, name), { mode: want });
+        await fs.chmod(path.join(dir, name), want);
+      });
     }
   }
 
   async chmod(p: string, mode: number): Promise<void> {
-    const real = await this.realPath(p);
-    const st = await fs.lstat(real);
-    if (st.isSymbolicLink()) {
-      throw new ConfinementError(`refusing to chmod ${p}: it is a symlink, and chmod would change its target.`);
-    }
-    await faultPoint('chmod');
-    await fs.chmod(real, mode);
+    await this.inPinnedParent(p, 'change the mode of', async (dir, name) => {
+      // chmod(2) follows symlinks and Linux has no lchmod: hold the inode
+      // itself (O_PATH|O_NOFOLLOW, which also never opens a device), check
+      // what it is, then chmod it through its /proc fd link.
+      if (!(await procFdAvailable())) {
+        if ((await fs.lstat(path.join(dir, name))).isSymbolicLink()) throw symlinkRefusal(p);
+        await faultPoint('chmod');
+        await fs.chmod(path.join(dir, name), mode);
+        return;
+      }
+      const handle = await fs.open(path.join(dir, name), O_PATH | fsc.O_NOFOLLOW);
+      try {
+        if ((await handle.stat()).isSymbolicLink()) throw symlinkRefusal(p);
+        await faultPoint('chmod');
+        await fs.chmod(`/proc/self/fd/${handle.fd}`, mode);
+      } finally {
+        await handle.close();
+      }
+    });
   }
 
   async lchown(p: string, uid: number, gid: number): Promise<void> {
-    const real = await this.realPath(p);
-    await faultPoint('lchown');
-    await fs.lchown(real, uid, gid);
+    await this.inPinnedParent(p, 'change the owner of', async (dir, name) => {
+      await faultPoint('lchown');
+      await fs.lchown(path.join(dir, name), uid, gid);
+    });
   }
 
   async rename(from: string, to: string): Promise<void> {
-    const realFrom = await this.realPath(from);
-    const realTo = await this.realPath(to);
-    await faultPoint('rename');
-    await fs.rename(realFrom, realTo);
-    await this.syncDir(path.dirname(realTo));
-    if (path.dirname(realFrom) !== path.dirname(realTo)) await this.syncDir(path.dirname(realFrom));
+    await this.inPinnedParent(from, 'move', async (fromDir, fromName) => {
+      await this.inPinnedParent(to, 'replace', async (toDir, toName) => {
+        await faultPoint('rename');
+        await fs.rename(path.join(fromDir, fromName), path.join(toDir, toName));
+        await syncDir(toDir);
+        if ((await fs.readlink(fromDir).catch(() => fromDir)) !== (await fs.readlink(toDir).catch(() => toDir))) {
+          await syncDir(fromDir);
+        }
+      });
+    });
   }
 
   async unlink(p: string): Promise<void> {
-    const real = await this.realPath(p);
-    await faultPoint('unlink');
-    await fs.unlink(real);
-    await this.syncDir(path.dirname(real));
+    await this.inPinnedParent(p, 'remove', async (dir, name) => {
+      await faultPoint('unlink');
+      await fs.unlink(path.join(dir, name));
+      await syncDir(dir);
+    });
   }
 
   async removeTree(p: string): Promise<void> {
-    const real = await this.realPath(p);
-    if (real === this.root || real === '/') throw new ConfinementError('refusing to remove the root directory.');
-    // One rename takes the tree away atomically, so a crash never leaves it
-    // half removed; the temp name is cleaned up by the next run if we die here.
-    const dir = path.dirname(real);
-    const tmp = tempNameFor(real);
-    await faultPoint('remove-tree');
-    await fs.rename(real, tmp);
-    await this.syncDir(dir);
-    await faultPoint('remove-tree-renamed');
-    // fs.rm does not follow symlinks inside the tree: links are removed, not their targets.
-    await fs.rm(tmp, { recursive: true, force: false });
+    await this.inPinnedParent(p, 'remove', async (dir, name, real) => {
+      if (real === this.root || real === '/') throw new ConfinementError('refusing to remove the root directory.');
+      // One rename takes the tree away atomically, so a crash never leaves it
+      // half removed; the temp name is cleaned up by the next run if we die here.
+      const tmp = path.join(dir, tempNameFor(name));
+      await faultPoint('remove-tree');
+      await fs.rename(path.join(dir, name), tmp);
+      await syncDir(dir);
+      await faultPoint('remove-tree-renamed');
+      // fs.rm does not follow symlinks inside the tree: links are removed, not their targets.
+      await fs.rm(tmp, { recursive: true, force: false });
+    });
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { promises as fs } from 'node:fs';
 import { RootedHost } from '../../src/host/rooted-host.js';
 import type { FileResource } from '../../src/model/types.js';
 import { fileHandler } from '../../src/resources/file.js';
@@ -65,6 +66,17 @@ describe('file handler', () => {
     expect(change.content).toBeUndefined();
     await applyOperation(host, change);
     expect(fileHandler.diff(res, await fileHandler.probe(host, res)).changes).toEqual([]);
+  });
+
+  it('changes mode and owner in place: hard links and the inode survive', async () => {
+    const res = resource({ mode: 0o644, owner: 'alice' });
+    const { host } = await plan({ 'etc/motd': file('hello\n', { mode: 0o600 }) }, res);
+    await fs.link(root!.path('/etc/motd'), root!.path('/etc/motd.link'));
+    const before = await fs.lstat(root!.path('/etc/motd'));
+    const change = fileHandler.diff(res, await fileHandler.probe(host, res)).changes[0]!;
+    await applyOperation(host, change);
+    const after = await fs.lstat(root!.path('/etc/motd'));
+    expect([after.ino, after.nlink, after.mode & 0o7777, after.uid]).toEqual([before.ino, 2, 0o644, 1001]);
   });
 
   it('resolves names in the target root, not on this machine', async () => {

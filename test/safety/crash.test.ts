@@ -97,9 +97,13 @@ async function checkAfterKill({ n, scenario }: Killed): Promise<void> {
     }
     const state = now[p];
     let ok = JSON.stringify(state) === JSON.stringify(before[p]) || JSON.stringify(state) === JSON.stringify(intended[p]);
-    // A device node's owner and mode are two syscalls (chown, chmod; nodes cannot be
-    // renamed into place): each attribute on its own is as before or as intended.
-    if (!ok && (state?.type === 'char' || state?.type === 'block') && before[p] && intended[p]) {
+    // Owner and mode are two system calls (chown, chmod), done in place for
+    // device nodes and for files whose bytes do not change (a rewrite would
+    // break hard links and drop xattrs): each attribute on its own is as before
+    // or as intended, and the bytes are untouched.
+    const attributesOnly =
+      state?.type === 'char' || state?.type === 'block' || (state?.type === 'file' && state.sha256 === before[p]?.sha256 && state.sha256 === intended[p]?.sha256);
+    if (!ok && attributesOnly && before[p] && intended[p]) {
       ok = (['mode', 'uid', 'gid'] as const).every((k) => state[k] === before[p]![k] || state[k] === intended[p]![k]);
     }
     if (!ok) throw new Error(`killed at step ${n}: ${p} is neither as before nor as intended: ${JSON.stringify(state)}`);
