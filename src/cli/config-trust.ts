@@ -1,8 +1,10 @@
 // reconcile runs as root and does what its config says, so a config file
 // that someone else can write is a way to become root. As root, refuse a
-// desired-state or rules file or directory (or the directory holding it)
-// that is not owned by root or is group- or world-writable; --insecure-config
-// accepts it with a warning.
+// desired-state or rules file or directory, or any directory above it up to
+// /, that is not owned by root or is group- or world-writable (a sticky
+// directory excepted), as sudo and ssh's StrictModes do: whoever can write
+// an ancestor can rename the rest away and put their own in its place.
+// --insecure-config accepts it with a warning.
 
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -46,22 +48,30 @@ async function check(p: string, role: 'input' | 'parent', problems: Problem[], s
   return st;
 }
 
-/** The problems with one input path: itself, its directory, and (for a directory) the files read from it. */
+/** Checks every directory from `dir` up to /. */
+async function checkAncestors(dir: string, problems: Problem[], seen: Set<string>): Promise<void> {
+  for (let d = dir; ; d = path.dirname(d)) {
+    await check(d, 'parent', problems, seen);
+    if (path.dirname(d) === d) return;
+  }
+}
+
+/** The problems with one input path: itself, every directory above it, and (for a directory) the files read from it. */
 async function inputProblems(input: string, suffixes: string[]): Promise<Problem[]> {
   const problems: Problem[] = [];
   const seen = new Set<string>();
   const abs = path.resolve(input);
   const st = await check(abs, 'input', problems, seen);
   if (st === null) return problems;
-  await check(path.dirname(abs), 'parent', problems, seen);
-  // Whoever can re-point a symlink chooses the file: its directory counts too.
-  if (st.isLink) await check(path.dirname(st.real), 'parent', problems, seen);
+  await checkAncestors(path.dirname(abs), problems, seen);
+  // Whoever can re-point a symlink (here or in a parent) chooses the file: the real file's directories count too.
+  if (st.real !== abs) await checkAncestors(path.dirname(st.real), problems, seen);
   if (st.isDirectory) {
     for (const name of await listConfigDir(st.real)) {
       if (name.startsWith('.') || !suffixes.some((s) => name.endsWith(s))) continue;
       const child = path.join(st.real, name);
       const cst = await check(child, 'input', problems, seen);
-      if (cst?.isLink) await check(path.dirname(cst.real), 'parent', problems, seen);
+      if (cst?.isLink) await checkAncestors(path.dirname(cst.real), problems, seen);
     }
   }
   return problems;

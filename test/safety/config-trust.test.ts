@@ -76,6 +76,33 @@ asRoot('config you can trust (running as root)', () => {
     expect(r.stderr).toContain(`${path.dirname(f)} is group-writable (mode 0775)`);
   });
 
+  it('refuses a file when any directory above it (not just its own) is writable by others', async () => {
+    const f = await write('top/sub/deeper/ds.yaml');
+    const top = path.join(dir, 'top');
+    await fs.chmod(top, 0o777);
+    const r = await validate(f);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${top} is world-writable and group-writable (mode 0777)`);
+    // A grandparent owned by someone else is as bad: they can rename the subtree away.
+    await fs.chmod(top, 0o755);
+    await fs.chown(top, 1001, 1001);
+    const owned = await validate(f);
+    expect(owned.code).toBe(1);
+    expect(owned.stderr).toContain(`${top} is owned by uid 1001, not root`);
+    await fs.chown(top, 0, 0);
+    expect((await validate(f)).code).toBe(0);
+  });
+
+  it('checks the directories above a symlinked file\'s real target as well', async () => {
+    const real = await write('open/inner/ds.yaml');
+    await fs.chmod(path.join(dir, 'open'), 0o777);
+    const linkPath = path.join(dir, 'ds.yaml');
+    await fs.symlink(real, linkPath);
+    const r = await validate(linkPath);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${path.join(dir, 'open')} is world-writable`);
+  });
+
   it('accepts a sticky world-writable parent such as /tmp (others cannot replace a root-owned entry there)', async () => {
     const f = await write('sticky/ds.yaml');
     await fs.chmod(path.dirname(f), 0o1777);
