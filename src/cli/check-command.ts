@@ -39,7 +39,15 @@ export async function checkCommand(args: CliArgs, io: Output): Promise<number> {
   if (args.prom) {
     await writeLocalFileAtomic(
       args.prom,
-      renderPrometheus({ changes: a?.plan.changes ?? [], findings: a?.findings ?? [], rules: a?.evaluated ?? [], success, nowSeconds: now }),
+      renderPrometheus({
+        changes: a?.plan.changes ?? [],
+        findings: a?.findings ?? [],
+        rules: a?.evaluated ?? [],
+        success,
+        assessed: a !== null,
+        planErrors: a?.plan.errors.length ?? 0,
+        nowSeconds: now,
+      }),
     );
   }
   if (args.report) {

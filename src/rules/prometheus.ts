@@ -1,6 +1,8 @@
 // Metrics for node_exporter's textfile collector (Prometheus text exposition
 // format 0.0.4). Every resource kind and every evaluated rule gets a series,
-// zeros included, so alerts resolve when the drift is fixed.
+// zeros included, so alerts resolve when the drift is fixed. A plan error in
+// one resource does not hide the drift and findings of the others: those
+// series are written whenever the assessment ran.
 
 import { RESOURCE_KINDS } from '../model/types.js';
 import type { Change } from '../plan/types.js';
@@ -11,8 +13,16 @@ export interface PrometheusInput {
   findings: Finding[];
   /** The rules that were evaluated (RuleRun.evaluated): each gets a series, 0 when it passed. */
   rules: Rule[];
-  /** false when the check itself failed: then only success and timestamp are written, since drift counts would be guesses. */
+  /** false when the check failed or the plan had errors (reconcile_check_success 0). */
   success: boolean;
+  /**
+   * false when nothing could be evaluated (the desired state did not load):
+   * then only success and timestamp are written, since drift counts would be
+   * guesses. Defaults to true.
+   */
+  assessed?: boolean;
+  /** Resources that could not be planned (reconcile_plan_errors). */
+  planErrors?: number;
   nowSeconds: number;
 }
 
@@ -33,7 +43,7 @@ function header(name: string, help: string): string[] {
 
 export function renderPrometheus(input: PrometheusInput): string {
   const lines: string[] = [];
-  if (input.success) {
+  if (input.assessed ?? true) {
     lines.push(...header('reconcile_drift_changes', 'Changes pending in the last check (host differs from the desired state), by resource kind.'));
     const kinds = [...new Set<string>([...RESOURCE_KINDS, ...input.changes.map((c) => c.kind)])];
     for (const kind of kinds) {
@@ -55,9 +65,12 @@ export function renderPrometheus(input: PrometheusInput): string {
     for (const s of [...series.values()].sort((a, b) => a.rule.localeCompare(b.rule))) {
       lines.push(`reconcile_findings${labels({ rule: s.rule, severity: s.severity })} ${s.n}`);
     }
+
+    lines.push(...header('reconcile_plan_errors', 'Resources the last check could not plan (each is an error in the report).'));
+    lines.push(`reconcile_plan_errors ${input.planErrors ?? 0}`);
   }
 
-  lines.push(...header('reconcile_check_success', '1 when the last check ran to completion, 0 when it failed with an error.'));
+  lines.push(...header('reconcile_check_success', '1 when the last check ran to completion without errors, 0 when it failed or some resource could not be planned.'));
   lines.push(`reconcile_check_success ${input.success ? 1 : 0}`);
   lines.push(...header('reconcile_last_check_timestamp_seconds', 'Unix time of the last check.'));
   lines.push(`reconcile_last_check_timestamp_seconds ${formatNumber(input.nowSeconds)}`);

@@ -116,9 +116,32 @@ describe('renderPrometheus', () => {
     expect(value('reconcile_last_check_timestamp_seconds')).toEqual([1767225600]);
   });
 
-  it('writes only success=0 and the timestamp when the check failed', () => {
+  it('writes drift, findings and the plan-error count, with success 0, when some resources could not be planned', () => {
+    const partial = parseExposition(
+      renderPrometheus({
+        changes: [change('absent')],
+        findings: [finding('nvidia-smi-wrapper', 'critical')],
+        rules,
+        success: false,
+        planErrors: 2,
+        nowSeconds: 1,
+      }),
+    );
+    const v = (name: string, labels: Record<string, string> = {}) =>
+      partial.samples.filter((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels)).map((s) => s.value);
+    expect(v('reconcile_findings', { rule: 'nvidia-smi-wrapper', severity: 'critical' })).toEqual([1]);
+    expect(v('reconcile_drift_changes', { kind: 'absent' })).toEqual([1]);
+    expect(v('reconcile_plan_errors')).toEqual([2]);
+    expect(v('reconcile_check_success')).toEqual([0]);
+  });
+
+  it('writes reconcile_plan_errors 0 when every resource was planned', () => {
+    expect(value('reconcile_plan_errors')).toEqual([0]);
+  });
+
+  it('writes only success=0 and the timestamp when nothing could be evaluated', () => {
     const failed = parseExposition(
-      renderPrometheus({ changes: [], findings: [], rules, success: false, nowSeconds: 1767225600.5 }),
+      renderPrometheus({ changes: [], findings: [], rules, success: false, assessed: false, nowSeconds: 1767225600.5 }),
     );
     expect(failed.samples.map((s) => [s.name, s.value])).toEqual([
       ['reconcile_check_success', 0],
