@@ -2,6 +2,7 @@
 // desired state. Shared by every command.
 
 import { UserError } from '../errors.js';
+import { statConfig } from '../host/config-stat.js';
 import { statLocal } from '../host/local-files.js';
 import { RootedHost } from '../host/rooted-host.js';
 import { DEFAULT_STATE_DIR } from '../apply/state-dir.js';
@@ -13,11 +14,12 @@ import { checkConfigTrust } from './config-trust.js';
 export const DEFAULT_DESIRED = '/etc/reconcile/desired-state';
 
 export async function openHost(args: CliArgs): Promise<RootedHost> {
-  const st = await statLocal(args.root);
+  const st = await statConfig(args.root);
   if (st === null || !st.isDirectory) {
     throw new UserError(`--root ${args.root} is not a directory: pass the directory that holds the host's filesystem (default /).`);
   }
-  return new RootedHost(args.root);
+  // The real path: a symlink to / is the live host (gpasswd, no chroot), not an image.
+  return new RootedHost(st.real);
 }
 
 /** `warn` receives the --insecure-config warning; pass io.err so tests see it. */
