@@ -26,6 +26,36 @@ const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', '
 const BOOLEAN_FLAGS = ['force', 'insecure-config'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
 
+type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
+
+/**
+ * The flags each mode takes, and its formats. Anything else is an error, so
+ * a cron line with --plan --prom never quietly writes no metrics. --validate
+ * takes --root (issue 2's usage line) and checks that it is a directory.
+ */
+const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
+  plan: { flags: ['desired', 'root', 'format', 'rules', 'insecure-config'], formats: ['text', 'json', 'markdown'] },
+  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config'], formats: ['text', 'json'] },
+  check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config'], formats: ['text', 'json'] },
+  validate: { flags: ['desired', 'root', 'format', 'insecure-config'], formats: ['text', 'json'] },
+  history: { flags: ['root', 'state-dir', 'format'], formats: ['text', 'json'] },
+  rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format'], formats: ['text', 'json'] },
+};
+
+/** Refuses a flag or format the mode does not take, naming the modes that do. */
+function checkModeFlags(mode: Mode, given: Set<Flag>, args: CliArgs): void {
+  const { flags, formats } = MODE_FLAGS[mode];
+  for (const flag of given) {
+    if (flags.includes(flag)) continue;
+    const takers = MODES.filter((m) => MODE_FLAGS[m].flags.includes(flag)).map((m) => `--${m}`);
+    throw usageError(`--${flag} does not apply to --${mode}: only ${takers.join(', ')} take${takers.length === 1 ? 's' : ''} it. Remove it, or use the mode that takes it.`);
+  }
+  if (!formats.includes(args.format)) {
+    const takers = MODES.filter((m) => MODE_FLAGS[m].formats.includes(args.format)).map((m) => `--${m}`);
+    throw usageError(`--${mode} prints ${formats.join(' or ')}, not ${args.format} (only ${takers.join(', ')} print ${args.format}): use --format ${formats.join(' or --format ')}.`);
+  }
+}
+
 function usageError(message: string): UserError {
   return new UserError(`${message} Run "reconcile --help" for usage.`);
 }
@@ -38,6 +68,7 @@ export function parseArgs(argv: string[]): CliArgs {
     mode = m;
   };
   const seen = new Set<string>();
+  const given = new Set<Flag>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') {
@@ -65,6 +96,7 @@ export function parseArgs(argv: string[]): CliArgs {
     }
     if ((BOOLEAN_FLAGS as readonly string[]).includes(name)) {
       if (inline !== undefined) throw usageError(`--${name} takes no value.`);
+      given.add(name as Flag);
       if (name === 'force') args.force = true;
       else args.insecureConfig = true;
       continue;
@@ -77,6 +109,7 @@ export function parseArgs(argv: string[]): CliArgs {
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw usageError(`--${name} needs a value.`);
     if (name !== 'rules' && seen.has(name)) throw usageError(`--${name} is given twice.`);
     seen.add(name);
+    given.add(name as Flag);
     switch (name as (typeof VALUE_FLAGS)[number]) {
       case 'desired':
         args.desired = value;
@@ -112,23 +145,28 @@ export function parseArgs(argv: string[]): CliArgs {
     throw usageError('say what to do: --plan, --apply, --validate, --check, --history or --rollback.');
   }
   args.mode = mode;
+  if (mode !== 'help' && mode !== 'version') checkModeFlags(mode, given, args);
   return args;
 }
 
 export const USAGE = `reconcile: keep a shared GPU server in its declared state.
 
 Usage:
-  reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--rules DIR]...
+  reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--rules DIR]... [--insecure-config]
   reconcile --apply    [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
+                       [--insecure-config]
   reconcile --check    [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
-  reconcile --validate [--desired PATH]
+                       [--insecure-config]
+  reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--insecure-config]
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
-  reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force]
+  reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
+
+Each mode takes only the options shown on its line; any other is an error.
 
 Options:
   --desired PATH     desired-state YAML file, or a directory of *.yaml (default /etc/reconcile/desired-state)
   --root DIR         the host's root directory (default /); paths in YAML and output are as seen inside it
-  --format F         output format: text (default), json, markdown
+  --format F         output format: text (default), json, markdown (--plan only)
   --state-dir DIR    backups, journals and the lock, inside the root (default /var/lib/reconcile)
   --lock-timeout S   wait up to S seconds for another apply to finish (default 0: fail at once)
   --rules DIR        an extra directory of regression rules (repeatable)

@@ -13,13 +13,18 @@ import { checkConfigTrust } from './config-trust.js';
 
 export const DEFAULT_DESIRED = '/etc/reconcile/desired-state';
 
-export async function openHost(args: CliArgs): Promise<RootedHost> {
+/** --root with every symlink resolved; a UserError when it is not a directory. */
+export async function resolveRoot(args: CliArgs): Promise<string> {
   const st = await statConfig(args.root);
   if (st === null || !st.isDirectory) {
     throw new UserError(`--root ${args.root} is not a directory: pass the directory that holds the host's filesystem (default /).`);
   }
+  return st.real;
+}
+
+export async function openHost(args: CliArgs): Promise<RootedHost> {
   // The real path: a symlink to / is the live host (gpasswd, no chroot), not an image.
-  return new RootedHost(st.real);
+  return new RootedHost(await resolveRoot(args));
 }
 
 /** `warn` receives the --insecure-config warning; pass io.err so tests see it. */

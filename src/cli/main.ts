@@ -8,6 +8,7 @@ import { packageRoot } from '../host/local-files.js';
 import { parseArgs, USAGE } from './args.js';
 import { applyCommand } from './apply-command.js';
 import { checkCommand } from './check-command.js';
+import { resolveRoot } from './context.js';
 import { historyCommand } from './history-command.js';
 import { processOutput, type Output } from './output.js';
 import { planCommand } from './plan-command.js';
@@ -31,6 +32,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
       case 'apply':
         return await applyCommand(args, io);
       case 'validate':
+        // --validate touches no host, but a --root given with it must still be a directory, not quietly ignored.
+        await resolveRoot(args);
         return await validateCommand(args, io);
       case 'check':
         return await checkCommand(args, io);

@@ -1,0 +1,50 @@
+// Each mode takes only its own flags: a flag meant for another mode is a
+// usage error naming the modes that take it, never silently ignored.
+
+import { parseArgs } from '../../src/cli/args.js';
+import { main } from '../../src/cli/main.js';
+import { captureOutput } from '../safety/snapshot.js';
+
+describe('parseArgs: flags per mode', () => {
+  it.each([
+    [['--plan', '--prom', '/tmp/x.prom'], '--prom does not apply to --plan: only --check takes it'],
+    [['--plan', '--state-dir', '/x'], '--state-dir does not apply to --plan: only --apply, --history, --rollback take it'],
+    [['--plan', '--lock-timeout', '5'], '--lock-timeout does not apply to --plan: only --apply, --rollback take it'],
+    [['--plan', '--force'], '--force does not apply to --plan: only --rollback takes it'],
+    [['--validate', '--rules', '/r'], '--rules does not apply to --validate: only --plan, --check take it'],
+    [['--apply', '--report', '/r.json'], '--report does not apply to --apply: only --check takes it'],
+    [['--check', '--state-dir', '/x'], '--state-dir does not apply to --check'],
+    [['--history', '--desired', '/d.yaml'], '--desired does not apply to --history'],
+    [['--history', '--insecure-config'], '--insecure-config does not apply to --history'],
+    [['--rollback', '--desired', '/d.yaml'], '--desired does not apply to --rollback'],
+    [['--apply', '--format', 'markdown'], '--apply prints text or json, not markdown (only --plan print markdown)'],
+    [['--check', '--format', 'markdown'], '--check prints text or json, not markdown'],
+    [['--validate', '--format', 'markdown'], '--validate prints text or json, not markdown'],
+  ])('refuses %j', (argv, says) => {
+    expect(() => parseArgs(argv)).toThrow(says);
+  });
+
+  it.each([
+    [['--plan', '--desired', 'd', '--root', 'r', '--format', 'markdown', '--rules', 'a', '--rules', 'b', '--insecure-config']],
+    [['--apply', '--desired', 'd', '--root', 'r', '--format', 'json', '--state-dir', '/s', '--lock-timeout', '30', '--insecure-config']],
+    [['--check', '--desired', 'd', '--root', 'r', '--rules', 'a', '--format', 'json', '--prom', 'p', '--report', 'j', '--insecure-config']],
+    [['--validate', '--desired', 'd', '--root', 'r', '--format', 'json', '--insecure-config']],
+    [['--history', '--root', 'r', '--state-dir', '/s', '--format', 'json']],
+    [['--rollback', '20260131T100000Z-abcdef', '--root', 'r', '--state-dir', '/s', '--force', '--lock-timeout', '5', '--format', 'json']],
+  ])('accepts every flag its mode documents: %j', (argv) => {
+    expect(() => parseArgs(argv)).not.toThrow();
+  });
+
+  it('exits 1 through the command with a usage error on stderr', async () => {
+    const io = captureOutput();
+    expect(await main(['--plan', '--desired', '/nonexistent.yaml', '--prom', '/tmp/never.prom'], io)).toBe(1);
+    expect(io.stderr).toContain('reconcile: error: --prom does not apply to --plan');
+    expect(io.stderr).toContain('reconcile --help');
+  });
+
+  it('--validate --root checks that the root is a directory instead of ignoring it', async () => {
+    const io = captureOutput();
+    expect(await main(['--validate', '--desired', 'desired-state/ds01.yaml', '--root', '/nonexistent/root'], io)).toBe(1);
+    expect(io.stderr).toContain('--root /nonexistent/root is not a directory');
+  });
+});
