@@ -18,7 +18,11 @@ export function outcomeJson(o: ChangeOutcome): Record<string, string> {
 
 function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string): string {
   const out: string[] = [];
-  if (before.changes.length === 0) out.push('No changes: the host already matches the desired state.');
+  if (before.changes.length === 0 && before.errors.length === 0) out.push('No changes: the host already matches the desired state.');
+  else if (before.changes.length === 0) {
+    const n = before.errors.length;
+    out.push(`Nothing could be changed: ${n} resource${n === 1 ? '' : 's'} could not be planned (errors below).`);
+  }
   else out.push(`Applying ${before.changes.length} change${before.changes.length === 1 ? '' : 's'} (run ${result.runId}):`);
   for (const w of result.warnings) out.push(`warning: ${w}`);
   for (const o of result.outcomes) {

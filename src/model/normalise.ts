@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { compileGlobSegment, GlobPatternError, hasGlobMagic } from '../host/glob-pattern.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import type { Resource } from './types.js';
 import { formatKeyPath, locate, nodeLocation, type KeyPath } from './yaml-locate.js';
@@ -30,6 +31,14 @@ export function parseMode(mode: string): number {
 }
 
 function checkPath(parsed: ParsedYaml, keyPath: KeyPath, p: string): void {
+  if (p.includes('\0')) {
+    throw problem(
+      parsed,
+      keyPath,
+      `${JSON.stringify(p)} contains a NUL byte, which no path can hold`,
+      'remove the `\\0` (or `\\x00`) escape from the path',
+    );
+  }
   const segments = p.split('/');
   if (segments.includes('..')) {
     throw problem(
@@ -47,6 +56,24 @@ function checkPath(parsed: ParsedYaml, keyPath: KeyPath, p: string): void {
       `${JSON.stringify(p)} is not a normalised path (no \`.\` segments, doubled or trailing slashes)`,
       `write ${JSON.stringify(normal)}`,
     );
+  }
+}
+
+/** Every segment of a glob compiles now, not as an internal error at plan time. */
+function checkGlob(parsed: ParsedYaml, keyPath: KeyPath, p: string): void {
+  for (const segment of p.split('/')) {
+    if (!hasGlobMagic(segment)) continue;
+    try {
+      compileGlobSegment(segment);
+    } catch (err) {
+      if (!(err instanceof GlobPatternError)) throw err;
+      throw problem(
+        parsed,
+        keyPath,
+        `${JSON.stringify(p)} is not a valid glob: ${err.message}`,
+        'write each path component with only * ? [abc] [a-z] [!x], ranges low to high',
+      );
+    }
   }
 }
 
@@ -79,10 +106,14 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Res
   const str = (k: string) => r[k] as string;
   const optional = <T>(k: string, f: (v: never) => T) =>
     r[k] === undefined ? {} : { [k]: f(r[k] as never) };
-  const checkPaths = (k: string) => {
+  const checkPaths = (k: string, globs = false) => {
     const value = r[k];
-    if (typeof value === 'string') checkPath(parsed, [...at, k], value);
-    else (value as string[]).forEach((p, j) => checkPath(parsed, [...at, k, j], p));
+    const check = (p: string, keyPath: KeyPath) => {
+      checkPath(parsed, keyPath, p);
+      if (globs) checkGlob(parsed, keyPath, p);
+    };
+    if (typeof value === 'string') check(value, [...at, k]);
+    else (value as string[]).forEach((p, j) => check(p, [...at, k, j]));
   };
 
   switch (r.kind) {
@@ -113,7 +144,7 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Res
       };
     }
     case 'absent': {
-      checkPaths('paths');
+      checkPaths('paths', true);
       const onlyIf = r.onlyIf as { contentMatches?: string; linkTargetMatches?: string } | undefined;
       for (const k of ['contentMatches', 'linkTargetMatches'] as const) {
         if (onlyIf?.[k] !== undefined) checkRegex(parsed, [...at, 'onlyIf', k], onlyIf[k]);
@@ -127,6 +158,7 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Res
       };
     }
     case 'profile-env': {
+      checkPaths('path');
       const exempt = (r.exempt ?? {}) as { users?: string[]; groups?: string[]; grantDir?: string };
       if (exempt.grantDir !== undefined) checkPath(parsed, [...at, 'exempt', 'grantDir'], exempt.grantDir);
       return {
@@ -152,7 +184,7 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Res
         exclusive: (r.exclusive as boolean | undefined) ?? false,
       };
     case 'device-mode':
-      checkPaths('paths');
+      checkPaths('paths', true);
       return {
         ...base,
         kind: 'device-mode',

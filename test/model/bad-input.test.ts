@@ -259,6 +259,30 @@ describe('paths and patterns', () => {
     );
   });
 
+  test('a glob with a range written backwards fails at load, located, not as an internal error at plan time', async () => {
+    await expectUserError(
+      check('version: 1\nresources:\n  - id: x\n    kind: absent\n    paths:\n      - /tmp/ok\n      - "/etc/[z-a]*"\n'),
+      `${F}:7:9: resources[0].paths[1]: "/etc/[z-a]*" is not a valid glob: glob "[z-a]*": the range z-a is out of order`,
+      /write it as a-z/,
+      /Fix: write each path component with only/,
+    );
+    await expectUserError(
+      check('version: 1\nresources:\n  - id: g\n    kind: device-mode\n    paths: ["/dev/nvidia[9-0]"]\n    mode: "0666"\n    owner: root\n    group: root\n'),
+      `${F}:5:13: resources[0].paths[0]: "/dev/nvidia[9-0]" is not a valid glob`,
+    );
+  });
+
+  test('a NUL byte in a path is refused at load', async () => {
+    await expectUserError(
+      check('version: 1\nresources:\n  - id: w\n    kind: absent\n    paths: ["/etc/a\\0b"]\n'),
+      `${F}:5:13: resources[0].paths[0]: "/etc/a\\u0000b" contains a NUL byte`,
+    );
+    await expectUserError(
+      check('version: 1\nresources:\n  - id: f\n    kind: file\n    path: "/etc/x\\x00"\n    content: x\n'),
+      `${F}:5:11: resources[0].path: "/etc/x\\u0000" contains a NUL byte`,
+    );
+  });
+
   test('an empty guard', async () => {
     await expectUserError(
       check('version: 1\nresources:\n  - id: w\n    kind: absent\n    paths: [/x]\n    onlyIf: {}\n'),
