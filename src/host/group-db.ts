@@ -8,6 +8,7 @@
 // gpasswd -Q refuses members that are not in the root's own etc/passwd
 // (directory users), and those are exactly the DS01 users.
 
+import { UserError } from '../errors.js';
 import type { Host } from './types.js';
 
 export interface GroupEntry {
@@ -34,11 +35,43 @@ export async function readGroup(host: Host, name: string): Promise<GroupEntry | 
   }
   const text = await host.readText('/etc/group');
   if (text === null) return null;
-  for (const line of splitLines(text).lines) {
+  const { lines } = splitLines(text);
+  refuseCarriageReturns(lines, '/etc/group');
+  for (const [i, line] of lines.entries()) {
     const entry = parseGroupLine(line);
-    if (entry && entry.name === name) return entry;
+    if (entry && entry.name === name) {
+      refuseBadMembers(entry.members, '/etc/group', i + 1, name);
+      return entry;
+    }
   }
   return null;
+}
+
+/**
+ * User names as the shadow tools accept them (plus `@` for directory users
+ * and a final `$` for machine accounts): a member outside this is a damaged
+ * file, and writing it back would spread the damage.
+ */
+const MEMBER_NAME = /^[A-Za-z0-9._@][A-Za-z0-9._@-]*\$?$/;
+
+/** A CR anywhere (CRLF line endings) would end up inside member names: refuse the file. */
+function refuseCarriageReturns(lines: string[], file: string): void {
+  const i = lines.findIndex((l) => l.includes('\r'));
+  if (i < 0) return;
+  throw new UserError(
+    `the root's ${file} line ${i + 1} holds a carriage return (\\r; DOS/CRLF line endings), which would become part of member names: ` +
+      `reconcile will not read or rewrite it. Fix: convert the file (dos2unix ${file}, inside the root), check it with grpck -r, and run again.`,
+  );
+}
+
+function refuseBadMembers(members: string[], file: string, line: number, group: string): void {
+  const bad = members.filter((m) => !MEMBER_NAME.test(m));
+  if (bad.length === 0) return;
+  throw new UserError(
+    `the root's ${file} line ${line} (group ${group}) has member${bad.length === 1 ? '' : 's'} that ${bad.length === 1 ? 'is not a valid user name' : 'are not valid user names'}: ` +
+      `${bad.map((m) => JSON.stringify(m)).join(', ')}; reconcile will not read or rewrite it. ` +
+      `Fix: correct or remove ${bad.length === 1 ? 'it' : 'them'} by hand (grpck -r shows problems in ${file}), and run again.`,
+  );
 }
 
 /** name:passwd:gid:members -> entry; null for comments, NIS lines and malformed lines. */
@@ -128,6 +161,7 @@ export function editMemberField(
   file: string,
 ): { text: string; members: string[] } | null {
   const split = splitLines(text);
+  refuseCarriageReturns(split.lines, file);
   const index = split.lines.findIndex((l) => l.split(':', 1)[0] === group && !l.startsWith('#'));
   if (index < 0) return null;
   const fields = split.lines[index]!.split(':');
@@ -137,6 +171,11 @@ export function editMemberField(
         file.endsWith('gshadow') ? 'admins' : 'gid'
       }:members); fix it by hand (grpck -r shows the problem) and run again`,
     );
+  }
+  refuseBadMembers(splitMembers(fields[3]!), file, index + 1, group);
+  const badAdd = add.filter((m) => !MEMBER_NAME.test(m));
+  if (badAdd.length > 0) {
+    throw new UserError(`cannot add ${badAdd.map((m) => JSON.stringify(m)).join(', ')} to group ${group} in ${file}: not a valid user name; fix the name in the desired state or in the group it comes from`);
   }
   const members = editMembers(splitMembers(fields[3]!), add, remove);
   fields[3] = members.join(',');

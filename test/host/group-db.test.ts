@@ -217,6 +217,44 @@ describe('changeGroupMembers under --root: the same bytes as gpasswd -Q', () => 
   });
 });
 
+describe('damaged group files are refused, never written back', () => {
+  it('CRLF line endings: readGroup and changeGroupMembers name the file and line and say dos2unix', async () => {
+    const crlf = (t: string) => t.replace(/\n/g, '\r\n');
+    const b = await makeRoot(tree({ 'etc/group': crlf(GROUP), 'etc/gshadow': file(crlf(GSHADOW), { mode: 0o640, gid: 42 }) }));
+    roots.push(b);
+    const host = new RootedHost(b.dir);
+    await expect(readGroup(host, 'docker')).rejects.toThrow(/the root's \/etc\/group line 1 holds a carriage return .*dos2unix \/etc\/group/);
+    await expect(changeGroupMembers(host, 'video', ['alice'], [])).rejects.toThrow(/\/etc\/group line 1 holds a carriage return/);
+    expect(await bytes(b, '/etc/group')).toBe(crlf(GROUP));
+    expect(await bytes(b, '/etc/gshadow')).toBe(crlf(GSHADOW));
+  });
+
+  it('a CR only in gshadow stops the change before either file is written', async () => {
+    const gshadow = GSHADOW.replace('video:*::carol', 'video:*::carol\r');
+    const b = await makeRoot(tree({ 'etc/gshadow': file(gshadow, { mode: 0o640, gid: 42 }) }));
+    roots.push(b);
+    await expect(changeGroupMembers(new RootedHost(b.dir), 'video', ['alice'], [])).rejects.toThrow(
+      /\/etc\/gshadow line 3 holds a carriage return.*grpck -r/,
+    );
+    expect(await bytes(b, '/etc/group')).toBe(GROUP);
+    expect(await bytes(b, '/etc/gshadow')).toBe(gshadow);
+  });
+
+  it('a member that is not a valid name is refused with the file, line and grpck', async () => {
+    const group = GROUP.replace('docker:x:999:alice,bob', 'docker:x:999:alice,bo b');
+    const b = await makeRoot(tree({ 'etc/group': group }));
+    roots.push(b);
+    const host = new RootedHost(b.dir);
+    await expect(readGroup(host, 'docker')).rejects.toThrow(
+      /\/etc\/group line 4 \(group docker\) has member that is not a valid user name: "bo b".*grpck -r/,
+    );
+    await expect(changeGroupMembers(host, 'docker', ['carol'], [])).rejects.toThrow(/line 4 \(group docker\)/);
+    expect(await bytes(b, '/etc/group')).toBe(group);
+    // Other groups still read: the damage is in docker's line only.
+    expect((await readGroup(host, 'video'))?.members).toEqual(['carol']);
+  });
+});
+
 describe('changeGroupMembers on a live host', () => {
   it('runs gpasswd once per user, which resolves directory users through NSS', async () => {
     const [a] = await twin();
