@@ -93,7 +93,44 @@ function checkRegex(parsed: ParsedYaml, keyPath: KeyPath, source: string): void 
 
 export function normaliseResources(parsed: ParsedYaml): Resource[] {
   const raw = (parsed.value as { resources: RawResource[] }).resources;
-  return raw.map((r, i) => normaliseResource(parsed, r, ['resources', i]));
+  const resources = raw.map((r, i) => normaliseResource(parsed, r, ['resources', i]));
+  refuseLiteralDuplicates(parsed, resources);
+  return resources;
+}
+
+/** The one literal target a resource names, and its key; globs and lists are checked at plan time. */
+function literalTarget(r: Resource): { key: string; target: string; field: string } | null {
+  switch (r.kind) {
+    case 'file':
+    case 'profile-env':
+    case 'restore-original':
+      return { key: `path\u0000${r.path}`, target: r.path, field: 'path' };
+    case 'group':
+      return { key: `group\u0000${r.group}`, target: `group ${r.group}`, field: 'group' };
+    default:
+      return null;
+  }
+}
+
+/** Two resources for one path or group would undo each other on every apply. */
+function refuseLiteralDuplicates(parsed: ParsedYaml, resources: Resource[]): void {
+  const first = new Map<string, Resource>();
+  resources.forEach((r, i) => {
+    const t = literalTarget(r);
+    if (t === null) return;
+    const earlier = first.get(t.key);
+    if (earlier === undefined) {
+      first.set(t.key, r);
+      return;
+    }
+    throw problem(
+      parsed,
+      ['resources', i, t.field],
+      `${t.target} is already managed by resource ${earlier.id} (${earlier.source.file}:${earlier.source.line}:${earlier.source.column}); ` +
+        'two resources for one target would undo each other on every apply',
+      `keep one resource for ${t.target}: merge ${r.id} into ${earlier.id}, or remove one`,
+    );
+  });
 }
 
 function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Resource {

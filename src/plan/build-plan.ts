@@ -1,7 +1,10 @@
 // Probing every resource and diffing it: the plan. Probes only read, so they
-// run concurrently; results keep the order of the desired state.
+// run concurrently; results keep the order of the desired state. Two
+// resources that manage one target would undo each other on every apply, so
+// that target is an error for both and nothing is planned for it.
 
-import { errorMessage, UserError } from '../errors.js';
+import { errorMessage, formatLocation, UserError } from '../errors.js';
+import { hasGlobMagic } from '../host/glob-pattern.js';
 import type { Host } from '../host/types.js';
 import type { Resource } from '../model/types.js';
 import { handlerFor } from '../resources/registry.js';
@@ -32,8 +35,57 @@ export function summarise(plan: Omit<Plan, 'summary'>): Summary {
   };
 }
 
+/** Paths and group names live in separate namespaces: a group called "x" is not the file /x. */
+function targetKey(kind: Resource['kind'], target: string): string {
+  return `${kind === 'group' ? 'group' : 'path'}\u0000${target}`;
+}
+
+/**
+ * Finds targets that more than one resource manages (among changes and
+ * unchanged targets; an absent glob that matched nothing is no target) and
+ * turns each into an error for every resource involved, dropping what they
+ * planned for it.
+ */
+function refuseSharedTargets(resources: Resource[], results: DiffResult[]): void {
+  const owners = new Map<string, Set<number>>();
+  results.forEach((r, i) => {
+    const targets = [
+      ...r.changes.map((c) => c.target),
+      ...r.unchanged.filter((u) => !(u.kind === 'absent' && hasGlobMagic(u.target))).map((u) => u.target),
+    ];
+    for (const t of targets) {
+      const key = targetKey(resources[i]!.kind, t);
+      const set = owners.get(key) ?? new Set<number>();
+      set.add(i);
+      owners.set(key, set);
+    }
+  });
+  for (const [key, set] of owners) {
+    if (set.size < 2) continue;
+    const target = key.slice(key.indexOf('\u0000') + 1);
+    const involved = [...set].map((i) => resources[i]!);
+    const list = involved.map((r) => `${r.id} (${formatLocation(r.source)})`).join(' and ');
+    const what = involved[0]!.kind === 'group' ? `group ${target}` : target;
+    for (const i of set) {
+      const r = results[i]!;
+      const sameKey = (kind: Resource['kind'], t: string) => targetKey(kind, t) === key;
+      r.changes = r.changes.filter((c) => !sameKey(c.kind, c.target));
+      r.unchanged = r.unchanged.filter((u) => !sameKey(u.kind, u.target));
+      r.errors.push({
+        resource: resources[i]!.id,
+        kind: resources[i]!.kind,
+        target,
+        message:
+          `${what} is managed by more than one resource: ${list}. Each apply would undo the other, so nothing is planned for it. ` +
+          `Fix: keep one resource for ${what} (merge them, or narrow a glob so it no longer matches).`,
+      });
+    }
+  }
+}
+
 export async function buildPlan(host: Host, resources: Resource[]): Promise<Plan> {
   const results = await Promise.all(resources.map((r) => planResource(host, r)));
+  refuseSharedTargets(resources, results);
   const merged = {
     changes: results.flatMap((r) => r.changes),
     unchanged: results.flatMap((r) => r.unchanged),

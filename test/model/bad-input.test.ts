@@ -283,6 +283,18 @@ describe('paths and patterns', () => {
     );
   });
 
+  test('two resources for one literal path or group: located at the second, naming the first', async () => {
+    await expectUserError(
+      check('version: 1\nresources:\n  - id: x\n    kind: file\n    path: /etc/x\n    content: hi\n  - id: y\n    kind: file\n    path: /etc/x\n    content: bye\n'),
+      `${F}:9:11: resources[1].path: /etc/x is already managed by resource x (${F}:3:5)`,
+      /Fix: keep one resource for \/etc\/x: merge y into x, or remove one/,
+    );
+    await expectUserError(
+      check('version: 1\nresources:\n  - id: a\n    kind: group\n    group: video\n    members: [root]\n  - id: b\n    kind: group\n    group: video\n    members: [bin]\n'),
+      `${F}:9:12: resources[1].group: group video is already managed by resource a (${F}:3:5)`,
+    );
+  });
+
   test('an empty guard', async () => {
     await expectUserError(
       check('version: 1\nresources:\n  - id: w\n    kind: absent\n    paths: [/x]\n    onlyIf: {}\n'),
