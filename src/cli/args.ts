@@ -33,11 +33,15 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
  * a cron line with --plan --prom never quietly writes no metrics. --validate
  * takes --root (issue 2's usage line) and checks that it is a directory.
  */
+// Issue 2's contract gives --plan, --apply and --validate one flag set
+// ([--desired] [--root] [--format] [--state-dir]), so scripts may pass the
+// same flags to all three: --state-dir is accepted (and unused) by the two
+// that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
-  plan: { flags: ['desired', 'root', 'format', 'rules', 'insecure-config'], formats: ['text', 'json', 'markdown'] },
+  plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config'], formats: ['text', 'json', 'markdown'] },
   apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config'], formats: ['text', 'json'] },
   check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config'], formats: ['text', 'json'] },
-  validate: { flags: ['desired', 'root', 'format', 'insecure-config'], formats: ['text', 'json'] },
+  validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format'], formats: ['text', 'json'] },
   rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format'], formats: ['text', 'json'] },
 };
@@ -152,12 +156,12 @@ export function parseArgs(argv: string[]): CliArgs {
 export const USAGE = `reconcile: keep a shared GPU server in its declared state.
 
 Usage:
-  reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--rules DIR]... [--insecure-config]
+  reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
   reconcile --apply    [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
                        [--insecure-config]
   reconcile --check    [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
                        [--insecure-config]
-  reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--insecure-config]
+  reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
   reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
 

@@ -8,7 +8,7 @@ import { captureOutput } from '../safety/snapshot.js';
 describe('parseArgs: flags per mode', () => {
   it.each([
     [['--plan', '--prom', '/tmp/x.prom'], '--prom does not apply to --plan: only --check takes it'],
-    [['--plan', '--state-dir', '/x'], '--state-dir does not apply to --plan: only --apply, --history, --rollback take it'],
+    [['--check', '--lock-timeout', '5'], '--lock-timeout does not apply to --check: only --apply, --rollback take it'],
     [['--plan', '--lock-timeout', '5'], '--lock-timeout does not apply to --plan: only --apply, --rollback take it'],
     [['--plan', '--force'], '--force does not apply to --plan: only --rollback takes it'],
     [['--validate', '--rules', '/r'], '--rules does not apply to --validate: only --plan, --check take it'],
@@ -26,6 +26,9 @@ describe('parseArgs: flags per mode', () => {
 
   it.each([
     [['--plan', '--desired', 'd', '--root', 'r', '--format', 'markdown', '--rules', 'a', '--rules', 'b', '--insecure-config']],
+    // Issue 2's shared flag set for --plan, --apply and --validate.
+    [['--plan', '--desired', 'd', '--root', 'r', '--format', 'json', '--state-dir', '/s']],
+    [['--validate', '--desired', 'd', '--root', 'r', '--format', 'json', '--state-dir', '/s']],
     [['--apply', '--desired', 'd', '--root', 'r', '--format', 'json', '--state-dir', '/s', '--lock-timeout', '30', '--insecure-config']],
     [['--check', '--desired', 'd', '--root', 'r', '--rules', 'a', '--format', 'json', '--prom', 'p', '--report', 'j', '--insecure-config']],
     [['--validate', '--desired', 'd', '--root', 'r', '--format', 'json', '--insecure-config']],
