@@ -2,12 +2,11 @@
 // it, and how it ended. A journal with a start and no end whose process no
 // longer holds the lock is an interrupted run.
 
-import os from 'node:os';
 import type { Host } from '../host/types.js';
 import type { Action, Change, Fingerprint } from '../plan/types.js';
 import type { BackupRecord } from './backup.js';
 import { parseJournal, type JournalEntry, type OutcomeStatus } from './journal.js';
-import { processAlive, readOwner } from './lock.js';
+import { lockHolderAlive, readOwner } from './lock.js';
 import { RUN_ID_PATTERN } from './run-id.js';
 import { stateLayout } from './state-dir.js';
 
@@ -94,8 +93,8 @@ function stepsOf(entries: JournalEntry[]): RunStep[] {
 async function isRunning(host: Host, lockPath: string, runId: string): Promise<boolean> {
   const owner = await readOwner(host, lockPath);
   if (owner === null || owner.runId !== runId) return false;
-  // A lock held from another machine cannot be checked: count it as running.
-  return owner.host !== os.hostname() || processAlive(owner.pid);
+  // A lock held from another machine cannot be checked: lockHolderAlive counts it as running.
+  return lockHolderAlive(owner);
 }
 
 /** Reads one run's journal; null when there is none or it has no start entry. */
