@@ -180,8 +180,24 @@ function ignoreMissing(err: unknown): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A process killed while creating the lock (or the takeover lock) leaves its
+ * temp file beside it; no journal was started, so nothing else would clean
+ * it up. Those of processes that are gone are removed.
+ */
+async function removeDeadLockTemps(host: Host, lockPath: string): Promise<void> {
+  const dir = path.posix.dirname(lockPath);
+  const base = path.posix.basename(lockPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const temp = new RegExp(`^\\.${base}(?:\\.takeover)?\\.reconcile-(\\d+)-[0-9a-f]{8}\\.tmp$`);
+  for (const name of await host.readdir(dir)) {
+    const pid = temp.exec(name)?.[1];
+    if (pid !== undefined && !processAlive(Number(pid))) await host.unlink(path.posix.join(dir, name)).catch(() => undefined);
+  }
+}
+
 export async function acquireLock(host: Host, lockPath: string, runId: string, timeoutSeconds: number): Promise<HeldLock> {
   await host.mkdirp(path.posix.dirname(lockPath), 0o700);
+  await removeDeadLockTemps(host, lockPath);
   const start = await processStartTime(process.pid);
   const me: LockOwner = {
     pid: process.pid,

@@ -382,6 +382,7 @@ export class RootedHost implements Host {
       } finally {
         await handle.close();
       }
+      await faultPoint('create-exclusive');
       try {
         await fs.link(tmp, path.join(dir, name));
       } catch (err) {
