@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { writeNewFile } from './new-file.js';
 
 export async function writeLocalFileAtomic(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
   const target = path.resolve(file);
@@ -14,15 +15,7 @@ export async function writeLocalFileAtomic(file: string, data: string | Buffer, 
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-    const handle = await fs.open(tmp, 'wx', mode);
-    try {
-      await handle.writeFile(data);
-      // The umask may have narrowed the mode given to open.
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFile(tmp, data, { mode });
     await fs.rename(tmp, target);
     const dirHandle = await fs.open(dir, 'r');
     try {

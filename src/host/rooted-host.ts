@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { ConfinementError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
+import { writeNewFile } from './new-file.js';
 import type { FileStat, FileType, Host, RunOptions, RunResult, WriteOptions } from './types.js';
 
 const MAX_SYMLINK_HOPS = 40;
@@ -343,20 +344,7 @@ export class RootedHost implements Host {
   async writeFileAtomic(p: string, data: Buffer | string, opts: WriteOptions): Promise<void> {
     await this.inPinnedParent(p, 'write', async (dir, name) => {
       const tmp = path.join(dir, tempNameFor(name));
-      // O_EXCL|O_NOFOLLOW: never write through a link someone planted at the temp name.
-      const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
-      try {
-        await handle.writeFile(data);
-        await faultPoint('write-temp');
-        await handle.chown(opts.uid, opts.gid);
-        await handle.chmod(opts.mode);
-        await handle.sync();
-      } catch (err) {
-        await handle.close();
-        await fs.rm(tmp, { force: true });
-        throw err;
-      }
-      await handle.close();
+      await writeNewFile(tmp, data, { ...opts, afterWrite: () => faultPoint('write-temp') });
       await renameIntoPlace(tmp, path.join(dir, name), dir);
     });
   }
@@ -374,14 +362,7 @@ export class RootedHost implements Host {
     // appears with its content or not at all, so a lock is never seen empty.
     return this.inPinnedParent(p, 'create', async (dir, name) => {
       const tmp = path.join(dir, tempNameFor(name));
-      const handle = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, mode);
-      try {
-        await handle.writeFile(data);
-        await handle.chmod(mode);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeNewFile(tmp, data, { mode });
       await faultPoint('create-exclusive');
       try {
         await fs.link(tmp, path.join(dir, name));

@@ -1,0 +1,30 @@
+// The first half of every atomic write: a new file with its full content,
+// owner and mode, fsynced, ready to be renamed or linked into place.
+
+import { constants as fsc, promises as fs } from 'node:fs';
+
+export interface NewFileOptions {
+  mode: number;
+  uid?: number;
+  gid?: number;
+  /** Called after the bytes are written (crash tests stop here). */
+  afterWrite?: () => Promise<void>;
+}
+
+/** Creates `file`, which must not exist (O_EXCL|O_NOFOLLOW: never through a planted link). Removed again on failure. */
+export async function writeNewFile(file: string, data: string | Buffer, opts: NewFileOptions): Promise<void> {
+  const handle = await fs.open(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(data);
+    await opts.afterWrite?.();
+    if (opts.uid !== undefined && opts.gid !== undefined) await handle.chown(opts.uid, opts.gid);
+    // Explicitly, after chown (which may clear set-id bits), whatever the umask.
+    await handle.chmod(opts.mode);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await fs.rm(file, { force: true });
+    throw err;
+  }
+  await handle.close();
+}
