@@ -238,6 +238,14 @@ describe('bad input and usage', () => {
     expect(noRoot.stderr).toContain('/nonexistent/root');
   });
 
+  it('is runnable as `npx reconcile`, as the README says', async () => {
+    // npm links the package's own bin without fixing its mode: the build must.
+    expect((await fs.stat(bin)).mode & 0o111).toBe(0o111);
+    const r = await execa('npx', ['--no-install', 'reconcile', '--version'], { reject: false, cwd: repo, stdin: 'ignore' });
+    expect(r.stdout).toMatch(/^reconcile \d+\.\d+\.\d+$/m);
+    expect(r.exitCode).toBe(0);
+  });
+
   it('validates the bundled desired state', async () => {
     const r = await reconcile(['--validate', '--desired', desired]);
     expect(r.code).toBe(0);
