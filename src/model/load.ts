@@ -15,15 +15,21 @@ const SUFFIXES = ['.yaml', '.yml'];
 /** Parse, validate and normalise one file's text; `fileName` is used in messages only. */
 export async function validateDesiredStateText(text: string, fileName: string): Promise<Resource[]> {
   const resources: Resource[] = [];
-  await addFile(text, fileName, resources, new Map());
+  await addFile(text, fileName, resources, new Map(), new Map());
   return resources;
 }
 
 /** Adds one file's resources, refusing an id already declared (in this file or an earlier one). */
-async function addFile(text: string, file: string, into: Resource[], seen: Map<string, Resource>): Promise<void> {
+async function addFile(
+  text: string,
+  file: string,
+  into: Resource[],
+  seen: Map<string, Resource>,
+  claimed: Map<string, Resource>,
+): Promise<void> {
   const parsed = parseYaml(text, file);
   await validateAgainstSchema(parsed);
-  normaliseResources(parsed).forEach((r, i) => {
+  normaliseResources(parsed, claimed).forEach((r, i) => {
     const earlier = seen.get(r.id);
     if (earlier) {
       const loc = nodeLocation(parsed, locate(parsed, ['resources', i, 'id']).node);
@@ -111,6 +117,7 @@ export async function loadDesiredState(pathOrDir: string): Promise<DesiredState>
   const files = await desiredFiles(pathOrDir);
   const resources: Resource[] = [];
   const seen = new Map<string, Resource>();
-  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen);
+  const claimed = new Map<string, Resource>();
+  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen, claimed);
   return { files, resources };
 }

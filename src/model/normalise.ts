@@ -91,10 +91,11 @@ function checkRegex(parsed: ParsedYaml, keyPath: KeyPath, source: string): void 
   }
 }
 
-export function normaliseResources(parsed: ParsedYaml): Resource[] {
+/** `claimed`: targets of earlier files of the same desired state, so duplicates across files are caught too. */
+export function normaliseResources(parsed: ParsedYaml, claimed = new Map<string, Resource>()): Resource[] {
   const raw = (parsed.value as { resources: RawResource[] }).resources;
   const resources = raw.map((r, i) => normaliseResource(parsed, r, ['resources', i]));
-  refuseLiteralDuplicates(parsed, resources);
+  refuseLiteralDuplicates(parsed, resources, claimed);
   return resources;
 }
 
@@ -113,8 +114,7 @@ function literalTarget(r: Resource): { key: string; target: string; field: strin
 }
 
 /** Two resources for one path or group would undo each other on every apply. */
-function refuseLiteralDuplicates(parsed: ParsedYaml, resources: Resource[]): void {
-  const first = new Map<string, Resource>();
+function refuseLiteralDuplicates(parsed: ParsedYaml, resources: Resource[], first: Map<string, Resource>): void {
   resources.forEach((r, i) => {
     const t = literalTarget(r);
     if (t === null) return;

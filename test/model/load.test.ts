@@ -143,6 +143,16 @@ describe('a directory of desired-state files', () => {
     );
   });
 
+  test('a path managed by resources in two files names both places', async () => {
+    const a = await write('a.yaml', 'version: 1\nresources:\n  - id: motd\n    kind: file\n    path: /etc/motd\n    content: hi\n');
+    const b = await write('b.yaml', 'version: 1\nresources:\n  - id: motd-too\n    kind: file\n    path: /etc/motd\n    content: bye\n');
+    await expectUserError(
+      loadDesiredState(dir),
+      `${b}:5:11: resources[0].path: /etc/motd is already managed by resource motd (${a}:3:5)`,
+      /keep one resource/,
+    );
+  });
+
   test('an id declared twice in one file', async () => {
     const a = await write('a.yaml', 'version: 1\nresources:\n  - id: x\n    kind: absent\n    paths: [/a]\n  - id: x\n    kind: absent\n    paths: [/b]\n');
     await expectUserError(loadDesiredState(a), `${a}:6:9: resources[1].id: duplicate id \`x\`, already declared at ${a}:3:5.`);
