@@ -2,7 +2,6 @@
 // when, what changed, and how it ended. Reads only; takes no lock.
 
 import { listRuns, rolledBackBy, summariseRun, type RunSummary } from '../apply/history.js';
-import { UserError } from '../errors.js';
 import type { CliArgs } from './args.js';
 import { openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
@@ -27,7 +26,6 @@ function renderRun(r: RunSummary): string {
 }
 
 export async function historyCommand(args: CliArgs, io: Output): Promise<number> {
-  if (args.format === 'markdown') throw new UserError('--history prints text or json: use --format text or --format json.');
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
   const runs = await listRuns(host, stateDir);

@@ -4,7 +4,6 @@
 
 import { rollbackRun, type RollbackResult } from '../apply/rollback.js';
 import { stateLayout } from '../apply/state-dir.js';
-import { UserError } from '../errors.js';
 import { renderChange } from '../plan/render-text.js';
 import type { CliArgs } from './args.js';
 import { outcomeJson } from './apply-command.js';
@@ -44,7 +43,6 @@ function renderText({ rollback, result, warnings }: RollbackResult, stateDir: st
 }
 
 export async function rollbackCommand(args: CliArgs, io: Output): Promise<number> {
-  if (args.format === 'markdown') throw new UserError('--rollback prints text or json: use --format text or --format json.');
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
   const done = await rollbackRun(host, { stateDir, runId: args.runId, force: args.force, lockTimeoutSeconds: args.lockTimeout });
