@@ -15,6 +15,18 @@ set -euo pipefail
 
 # Bump when the recipe below changes, so old caches are not reused.
 RECIPE_VERSION=1
+# Profiles: "minbase" (default; what most suites need, small and quick to
+# unpack) and "full": minbase plus what a whole DS01 deploy, the Debian package
+# test and the fleet simulation meet on a real server (sudo/visudo, cron,
+# systemd for systemctl --root, udev, python3-yaml, sshd, man), with apt lists
+# and the nodejs .debs kept so `apt-get install ./reconcile_*.deb` resolves
+# Debian's own nodejs without the network.
+PROFILE="${1:-minbase}"
+FULL_PACKAGES=sudo,cron,systemd,udev,python3,python3-yaml,openssh-server,man-db,iproute2,acl,attr,procps
+case "$PROFILE" in
+  minbase | full) ;;
+  *) echo "debian-test-root: unknown profile '$PROFILE' (minbase or full)" >&2; exit 1 ;;
+esac
 # minbase already has passwd (groupadd, useradd, gpasswd, grpck), login,
 # util-linux (su), libc-bin (getent), bash and dash; listed so a change in
 # Debian's priorities fails the build here rather than a test later.
@@ -30,7 +42,11 @@ die() { say "error: $*"; exit 1; }
 release="${VERSION_CODENAME:?/etc/os-release has no VERSION_CODENAME}"
 arch="$(dpkg --print-architecture)"
 
-tarball="${RECONCILE_DEBIAN_ROOT_TARBALL:-/var/cache/reconcile-test/debian-${release}-${arch}-minbase-v${RECIPE_VERSION}.tar.gz}"
+if [[ "$PROFILE" == full ]]; then
+  tarball="${RECONCILE_DEBIAN_FULL_ROOT_TARBALL:-/var/cache/reconcile-test/debian-${release}-${arch}-full-v${RECIPE_VERSION}.tar.gz}"
+else
+  tarball="${RECONCILE_DEBIAN_ROOT_TARBALL:-/var/cache/reconcile-test/debian-${release}-${arch}-minbase-v${RECIPE_VERSION}.tar.gz}"
+fi
 
 if [[ -s "$tarball" && "${RECONCILE_DEBIAN_REBUILD:-0}" != 1 ]]; then
   say "reusing cached root $tarball ($(du -h "$tarball" | cut -f1))"
@@ -113,8 +129,10 @@ cleanup() {
 trap cleanup EXIT
 
 start=$SECONDS
-say "building minbase $release ($arch) from $mirror into $root"
-if ! debootstrap --variant=minbase --arch="$arch" "${keyring_args[@]}" \
+say "building $PROFILE $release ($arch) from $mirror into $root"
+include_args=()
+[[ "$PROFILE" == full ]] && include_args=(--include="$FULL_PACKAGES")
+if ! debootstrap --variant=minbase --arch="$arch" "${keyring_args[@]}" "${include_args[@]}" \
     "$release" "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
   tail -n 30 "$work/debootstrap.log" >&2 || true
   [[ -r "$root/debootstrap/debootstrap.log" ]] && tail -n 30 "$root/debootstrap/debootstrap.log" >&2
@@ -128,9 +146,19 @@ for tool in "${NEEDED_TOOLS[@]}"; do
 done
 ((${#missing[@]} == 0)) || die "the built root lacks: ${missing[*]}; add the packages that carry them to the recipe and bump RECIPE_VERSION"
 
-# Smaller tarball, faster extraction: nothing the tests read.
-rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
-  "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/* "$root"/usr/share/info/*
+if [[ "$PROFILE" == full ]]; then
+  # apt lists and Debian's nodejs (with its dependencies) in the archive cache:
+  # installing a local .deb that depends on nodejs then needs no network.
+  cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  chroot "$root" apt-get update -q >"$work/apt.log" 2>&1 || { tail -n 20 "$work/apt.log" >&2; die "apt-get update in the root failed"; }
+  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --download-only --no-install-recommends nodejs >>"$work/apt.log" 2>&1 ||
+    { tail -n 20 "$work/apt.log" >&2; die "downloading nodejs into the root failed"; }
+  rm -rf "$root"/usr/share/doc/* "$root"/usr/share/locale/* "$root"/usr/share/info/*
+else
+  # Smaller tarball, faster extraction: nothing the tests read.
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* \
+    "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/locale/* "$root"/usr/share/info/*
+fi
 
 tar -C "$root" --numeric-owner -czf "$work/root.tar.gz" .
 mv -f "$work/root.tar.gz" "$tarball"
