@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.js';
 import { changeGroupMembers, readGroup } from '../host/group-db.js';
 import type { Host } from '../host/types.js';
 import type { Change, Fingerprint } from '../plan/types.js';
-import { fingerprintOf, modeString } from '../resources/fingerprint.js';
+import { fingerprintOf, modeString } from '../kinds/shared/fingerprint.js';
 import { backupPath, type BackupRecord } from './backup.js';
 import { orderGroupMembers } from './group-order.js';
 import type { OutcomeStatus } from './journal.js';

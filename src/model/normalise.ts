@@ -1,10 +1,13 @@
-// Schema-valid YAML data -> the typed model: modes as numbers, defaults
-// filled in, each resource knowing where it was declared. Also the checks a
-// schema cannot express well: regexes compile, paths are normalised.
+// Schema-valid YAML data -> the typed model: each kind normalises its own
+// resources (src/kinds/<kind>/index.ts) through the located checks here, which
+// cover what a schema cannot express well: regexes compile, paths are
+// normalised, globs compile, one literal target belongs to one resource.
 
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { compileGlobSegment, GlobPatternError, hasGlobMagic } from '../host/glob-pattern.js';
+import type { NormaliseContext } from '../kinds/kind.js';
+import { kindDefinition } from '../kinds/registry.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import type { Resource } from './types.js';
 import { formatKeyPath, locate, nodeLocation, type KeyPath } from './yaml-locate.js';
@@ -26,9 +29,7 @@ function problem(parsed: ParsedYaml, keyPath: KeyPath, what: string, fix: string
   );
 }
 
-export function parseMode(mode: string): number {
-  return parseInt(mode, 8);
-}
+export { parseMode } from '../kinds/shared/mode.js';
 
 function checkPath(parsed: ParsedYaml, keyPath: KeyPath, p: string): void {
   if (p.includes('\0')) {
@@ -99,37 +100,29 @@ export function normaliseResources(parsed: ParsedYaml, claimed = new Map<string,
   return resources;
 }
 
-/** The one literal target a resource names, and its key; globs and lists are checked at plan time. */
-function literalTarget(r: Resource): { key: string; target: string; field: string } | null {
-  switch (r.kind) {
-    case 'file':
-    case 'profile-env':
-    case 'restore-original':
-      return { key: `path\u0000${r.path}`, target: r.path, field: 'path' };
-    case 'group':
-      return { key: `group\u0000${r.group}`, target: `group ${r.group}`, field: 'group' };
-    default:
-      return null;
-  }
-}
-
 /** Two resources for one path or group would undo each other on every apply. */
 function refuseLiteralDuplicates(parsed: ParsedYaml, resources: Resource[], first: Map<string, Resource>): void {
   resources.forEach((r, i) => {
-    const t = literalTarget(r);
-    if (t === null) return;
-    const earlier = first.get(t.key);
-    if (earlier === undefined) {
-      first.set(t.key, r);
-      return;
+    const def = kindDefinition(r.kind);
+    for (const t of def.literalTargets(r)) {
+      const key = `${def.namespace}\u0000${t.target}`;
+      const shown = def.namespace === 'group' ? `group ${t.target}` : t.target;
+      const earlier = first.get(key);
+      if (earlier === undefined) {
+        first.set(key, r);
+        continue;
+      }
+      const where = earlier === r ? 'this same resource' : `resource ${earlier.id}`;
+      throw problem(
+        parsed,
+        ['resources', i, ...t.keyPath],
+        `${shown} is already managed by ${where} (${earlier.source.file}:${earlier.source.line}:${earlier.source.column}); ` +
+          'two resources for one target would undo each other on every apply',
+        earlier === r
+          ? `name ${shown} once in ${r.id}`
+          : `keep one resource for ${shown}: merge ${r.id} into ${earlier.id}, or remove one`,
+      );
     }
-    throw problem(
-      parsed,
-      ['resources', i, t.field],
-      `${t.target} is already managed by resource ${earlier.id} (${earlier.source.file}:${earlier.source.line}:${earlier.source.column}); ` +
-        'two resources for one target would undo each other on every apply',
-      `keep one resource for ${t.target}: merge ${r.id} into ${earlier.id}, or remove one`,
-    );
   });
 }
 
@@ -140,114 +133,22 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Res
     ...(r.description !== undefined ? { description: r.description } : {}),
     source: nodeLocation(parsed, found.node),
   };
-  const str = (k: string) => r[k] as string;
-  const optional = <T>(k: string, f: (v: never) => T) =>
-    r[k] === undefined ? {} : { [k]: f(r[k] as never) };
-  const checkPaths = (k: string, globs = false) => {
-    const value = r[k];
-    const check = (p: string, keyPath: KeyPath) => {
-      checkPath(parsed, keyPath, p);
-      if (globs) checkGlob(parsed, keyPath, p);
-    };
-    if (typeof value === 'string') check(value, [...at, k]);
-    else (value as string[]).forEach((p, j) => check(p, [...at, k, j]));
+  const ctx: NormaliseContext = {
+    raw: r,
+    base,
+    file: parsed.file,
+    problem: (keyPath, what, fix) => problem(parsed, [...at, ...keyPath], what, fix),
+    checkPath: (keyPath, p) => checkPath(parsed, [...at, ...keyPath], p),
+    checkRegex: (keyPath, source) => checkRegex(parsed, [...at, ...keyPath], source),
+    checkPaths(k, globs = false) {
+      const value = r[k];
+      const check = (p: string, keyPath: KeyPath) => {
+        checkPath(parsed, keyPath, p);
+        if (globs) checkGlob(parsed, keyPath, p);
+      };
+      if (typeof value === 'string') check(value, [...at, k]);
+      else (value as string[]).forEach((p, j) => check(p, [...at, k, j]));
+    },
   };
-
-  switch (r.kind) {
-    case 'file': {
-      checkPaths('path');
-      const state = (r.state as 'present' | 'absent' | undefined) ?? 'present';
-      if (state === 'absent') {
-        for (const k of ['content', 'mode', 'owner', 'group']) {
-          if (r[k] !== undefined) {
-            throw problem(
-              parsed,
-              [...at, k],
-              `\`${k}\` has no meaning for a file with \`state: absent\``,
-              `remove \`${k}\`, or set \`state: present\``,
-            );
-          }
-        }
-      }
-      return {
-        ...base,
-        kind: 'file',
-        path: str('path'),
-        state,
-        ...optional('content', (v: string) => v),
-        ...optional('mode', parseMode),
-        ...optional('owner', (v: string) => v),
-        ...optional('group', (v: string) => v),
-      };
-    }
-    case 'absent': {
-      checkPaths('paths', true);
-      const onlyIf = r.onlyIf as { contentMatches?: string; linkTargetMatches?: string } | undefined;
-      for (const k of ['contentMatches', 'linkTargetMatches'] as const) {
-        if (onlyIf?.[k] !== undefined) checkRegex(parsed, [...at, 'onlyIf', k], onlyIf[k]);
-      }
-      return {
-        ...base,
-        kind: 'absent',
-        paths: r.paths as string[],
-        allowDirectories: (r.allowDirectories as boolean | undefined) ?? false,
-        ...(onlyIf ? { onlyIf: { ...onlyIf } } : {}),
-      };
-    }
-    case 'profile-env': {
-      checkPaths('path');
-      const exempt = (r.exempt ?? {}) as { users?: string[]; groups?: string[]; grantDir?: string };
-      if (exempt.grantDir !== undefined) checkPath(parsed, [...at, 'exempt', 'grantDir'], exempt.grantDir);
-      return {
-        ...base,
-        kind: 'profile-env',
-        path: str('path'),
-        env: { ...(r.env as Record<string, string>) },
-        exempt: {
-          users: exempt.users ?? [],
-          groups: exempt.groups ?? [],
-          ...(exempt.grantDir !== undefined ? { grantDir: exempt.grantDir } : {}),
-        },
-        mode: parseMode((r.mode as string | undefined) ?? '0644'),
-      };
-    }
-    case 'group':
-      return {
-        ...base,
-        kind: 'group',
-        group: str('group'),
-        members: (r.members as string[] | undefined) ?? [],
-        include: (r.include as string[] | undefined) ?? [],
-        exclusive: (r.exclusive as boolean | undefined) ?? false,
-      };
-    case 'device-mode':
-      checkPaths('paths', true);
-      return {
-        ...base,
-        kind: 'device-mode',
-        paths: r.paths as string[],
-        mode: parseMode(str('mode')),
-        owner: str('owner'),
-        group: str('group'),
-      };
-    case 'restore-original':
-      checkPaths('path');
-      checkPaths('original');
-      checkRegex(parsed, [...at, 'wrapperMatches'], str('wrapperMatches'));
-      if (str('path') === str('original')) {
-        throw problem(
-          parsed,
-          [...at, 'original'],
-          '`original` is the same path as `path`',
-          'name the saved original, e.g. the path with `.original` appended',
-        );
-      }
-      return {
-        ...base,
-        kind: 'restore-original',
-        path: str('path'),
-        original: str('original'),
-        wrapperMatches: str('wrapperMatches'),
-      };
-  }
+  return kindDefinition(r.kind).normalise(ctx);
 }

@@ -4,11 +4,10 @@
 // that target is an error for both and nothing is planned for it.
 
 import { errorMessage, formatLocation, UserError } from '../errors.js';
-import { hasGlobMagic } from '../host/glob-pattern.js';
 import type { Host } from '../host/types.js';
 import type { Resource } from '../model/types.js';
-import { handlerFor } from '../resources/registry.js';
-import { failedDiff, type DiffResult } from '../resources/handler.js';
+import { failedDiff, type DiffResult } from '../kinds/kind.js';
+import { handlerFor, kindDefinition } from '../kinds/registry.js';
 import type { Plan, Summary } from './types.js';
 
 async function planResource(host: Host, resource: Resource): Promise<DiffResult> {
@@ -37,7 +36,7 @@ export function summarise(plan: Omit<Plan, 'summary'>): Summary {
 
 /** Paths and group names live in separate namespaces: a group called "x" is not the file /x. */
 function targetKey(kind: Resource['kind'], target: string): string {
-  return `${kind === 'group' ? 'group' : 'path'}\u0000${target}`;
+  return `${kindDefinition(kind).namespace}\u0000${target}`;
 }
 
 /**
@@ -51,7 +50,7 @@ function refuseSharedTargets(resources: Resource[], results: DiffResult[]): void
   results.forEach((r, i) => {
     const targets = [
       ...r.changes.map((c) => c.target),
-      ...r.unchanged.filter((u) => !(u.kind === 'absent' && hasGlobMagic(u.target))).map((u) => u.target),
+      ...r.unchanged.filter((u) => kindDefinition(u.kind).isTarget?.(u.target) ?? true).map((u) => u.target),
     ];
     for (const t of targets) {
       const key = targetKey(resources[i]!.kind, t);
@@ -65,7 +64,7 @@ function refuseSharedTargets(resources: Resource[], results: DiffResult[]): void
     const target = key.slice(key.indexOf('\u0000') + 1);
     const involved = [...set].map((i) => resources[i]!);
     const list = involved.map((r) => `${r.id} (${formatLocation(r.source)})`).join(' and ');
-    const what = involved[0]!.kind === 'group' ? `group ${target}` : target;
+    const what = kindDefinition(involved[0]!.kind).namespace === 'group' ? `group ${target}` : target;
     for (const i of set) {
       const r = results[i]!;
       const sameKey = (kind: Resource['kind'], t: string) => targetKey(kind, t) === key;

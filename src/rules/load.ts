@@ -11,18 +11,10 @@ import { parseYaml, type ParsedYaml } from '../model/parse-yaml.js';
 import { closest, describeError, mostUsefulError } from '../model/schema-errors.js';
 import { schemaFile, schemaValidator } from '../model/schema-validator.js';
 import { formatKeyPath, locate, nodeLocation, parsePointer, type KeyPath } from '../model/yaml-locate.js';
+import { MATCH_TYPES } from './matchers/registry.js';
 import type { Match, Rule } from './types.js';
 
-export const MATCH_TYPES: readonly Match['type'][] = [
-  'path-shadow',
-  'file-content',
-  'modprobe-option',
-  'udev-rule',
-  'group-subset',
-  'key-value-file',
-  'path-mode',
-  'command',
-];
+export { MATCH_TYPES } from './matchers/registry.js';
 
 export function builtinRulesDir(): string {
   return path.join(packageRoot(), 'rules');

@@ -2,8 +2,8 @@ import { RootedHost } from '../../../src/host/rooted-host.js';
 import { loadRules } from '../../../src/rules/load.js';
 import { matchFileContent } from '../../../src/rules/matchers/file-content.js';
 import type { FileContentMatch } from '../../../src/rules/types.js';
-import { renderProfileScript } from '../../../src/resources/profile-script.js';
-import type { ProfileEnvResource } from '../../../src/model/types.js';
+import { renderProfileScript } from '../../../src/kinds/profile-env/profile-script.js';
+import type { ProfileEnvResource } from '../../../src/kinds/profile-env/types.js';
 import { makeRoot, symlink, type TempRoot, type Tree } from '../../helpers/temp-root.js';
 
 let root: TempRoot | undefined;
