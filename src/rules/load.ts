@@ -20,6 +20,7 @@ export const MATCH_TYPES: readonly Match['type'][] = [
   'udev-rule',
   'group-subset',
   'key-value-file',
+  'toml-key',
   'path-mode',
   'command',
 ];

@@ -10,6 +10,7 @@ import { matchKeyValueFile } from './key-value-file.js';
 import { matchModprobeOption } from './modprobe-option.js';
 import { matchPathMode } from './path-mode.js';
 import { matchPathShadow } from './path-shadow.js';
+import { matchTomlKey } from './toml-key.js';
 import { matchUdevRule } from './udev-rule.js';
 
 export function runMatcher(host: Host, match: Match): Promise<Hit[]> {
@@ -26,6 +27,8 @@ export function runMatcher(host: Host, match: Match): Promise<Hit[]> {
       return matchGroupSubset(host, match);
     case 'key-value-file':
       return matchKeyValueFile(host, match);
+    case 'toml-key':
+      return matchTomlKey(host, match);
     case 'path-mode':
       return matchPathMode(host, match);
     case 'command':
