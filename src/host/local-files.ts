@@ -5,6 +5,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeUtf8Strict } from './strict-utf8.js';
 
 export interface LocalStat {
   isDirectory: boolean;
@@ -30,8 +31,9 @@ export async function statLocal(p: string): Promise<LocalStat | null> {
   }
 }
 
+/** The operator's text input, strictly UTF-8 (a bad byte is a located error). */
 export async function readLocalText(p: string): Promise<string> {
-  return fs.readFile(p, 'utf8');
+  return decodeUtf8Strict(await fs.readFile(p), p);
 }
 
 /** Names of the files in a directory ending in one of the suffixes, sorted. */

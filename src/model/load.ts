@@ -84,6 +84,7 @@ async function readDesiredFile(file: string): Promise<string> {
   try {
     return await readLocalText(file);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${file}: cannot read the desired-state file (${ioReason(err)}). Fix: check its permissions.`);
   }
 }

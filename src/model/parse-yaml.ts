@@ -21,6 +21,13 @@ import type { SourceLocation } from './types.js';
 export const MAX_ALIAS_COUNT = 100;
 /** Deepest mapping/sequence nesting accepted; a real desired state needs about 5. */
 export const MAX_NESTING_DEPTH = 32;
+/**
+ * How many nodes aliases may add when expanded. The alias count alone does not
+ * bound the cost: ten aliases of a list of ten aliases of ... grow
+ * geometrically within 100 aliases, and a 37 KB file expanded to minutes of
+ * work. Counted on the unexpanded document, so the check itself is linear.
+ */
+export const MAX_ALIAS_EXPANSION = 100_000;
 /** Largest desired-state file accepted, in bytes. */
 export const MAX_FILE_BYTES = 1024 * 1024;
 
@@ -184,6 +191,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
       { file, line: 1, column: 1 },
     );
   }
+  checkAliasExpansion(partial);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -200,6 +208,51 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     throw err;
   }
   return { ...partial, value };
+}
+
+/**
+ * Nodes the document has once every alias is expanded, computed with each
+ * anchored node's size memoised, so the cost is linear in the written text.
+ */
+function checkAliasExpansion(parsed: Omit<ParsedYaml, 'value'>): void {
+  const root = parsed.doc.contents;
+  if (!root) return;
+  const sizes = new Map<unknown, number>();
+  const inProgress = new Set<unknown>();
+  let costliest: { node: Node; size: number } | undefined;
+  const size = (node: unknown): number => {
+    if (isAlias(node)) {
+      const target = node.resolve(parsed.doc);
+      // An undefined or self-containing anchor is reported by toJS (BAD_ALIAS).
+      if (target === undefined || inProgress.has(target)) return 1;
+      const n = size(target);
+      if (!costliest || n > costliest.size) costliest = { node, size: n };
+      return n;
+    }
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    let n = 1;
+    if (isCollection(node)) {
+      inProgress.add(node);
+      for (const item of node.items) {
+        if (isPair(item)) n += size(item.key) + size(item.value);
+        else n += size(item);
+      }
+      inProgress.delete(node);
+    }
+    sizes.set(node, n);
+    return n;
+  };
+  const expanded = size(root);
+  // Every written node is in `sizes` once; the rest of `expanded` is what aliases add.
+  const added = expanded - sizes.size;
+  if (added > MAX_ALIAS_EXPANSION) {
+    fail(
+      locationAt(parsed, costliest?.node.range?.[0] ?? 0),
+      `aliases (\`*name\`) would expand this file by ${added} nodes (at most ${MAX_ALIAS_EXPANSION} are accepted), which looks like an alias bomb`,
+      'write the values out, or use fewer anchors and aliases',
+    );
+  }
 }
 
 function firstAlias(root: unknown): Node | undefined {

@@ -5,6 +5,7 @@
 
 import { errorMessage } from '../errors.js';
 import type { Host } from '../host/types.js';
+import { withBoundedReads } from './bounded-reads.js';
 import { runMatcher } from './matchers/index.js';
 import type { Finding, Rule } from './types.js';
 
@@ -19,7 +20,8 @@ export function isVerificationProbe(rule: Rule): boolean {
   return rule.match.type === 'command';
 }
 
-export async function runRules(host: Host, rules: Rule[]): Promise<RuleRun> {
+export async function runRules(unbounded: Host, rules: Rule[]): Promise<RuleRun> {
+  const host = withBoundedReads(unbounded);
   const evaluated = rules.filter((r) => host.live || !isVerificationProbe(r));
   const perRule = await Promise.all(evaluated.map((rule) => runRule(host, rule)));
   return { findings: perRule.flat(), evaluated };

@@ -50,6 +50,16 @@ export interface KeyValueFileMatch {
   keys: Array<{ key: string; aliases?: string[]; allowed: string[] }>;
 }
 
+export interface TomlKeyMatch {
+  type: 'toml-key';
+  path: string;
+  /** A key of the root table (before any [table] header). */
+  key: string;
+  /** The program's value when the key is absent. */
+  default: boolean;
+  allowed: boolean[];
+}
+
 export interface PathModeMatch {
   type: 'path-mode';
   paths: string[];
@@ -73,6 +83,7 @@ export type Match =
   | UdevRuleMatch
   | GroupSubsetMatch
   | KeyValueFileMatch
+  | TomlKeyMatch
   | PathModeMatch
   | CommandMatch;
 

@@ -115,6 +115,16 @@ describe('incident 2026-02-01 (nvidia-smi wrapper, video restricted)', () => {
     expect(smi.message).toContain('before /usr/bin/nvidia-smi');
   });
 
+  it('flags the container toolkit left at its default: NVIDIA_VISIBLE_DEVICES voids --gpus pinning', () => {
+    const [f, ...rest] = fired(run, 'container-toolkit-envvar-bypass');
+    expect(rest).toHaveLength(0);
+    expect(f!.severity).toBe('critical');
+    expect(f!.target).toBe('/etc/nvidia-container-runtime/config.toml');
+    expect(f!.message).toContain('takes its default (true)');
+    expect(f!.remediation).toContain('accept-nvidia-visible-devices-envvar-when-unprivileged = false');
+    expect(f!.remediation).toContain('accept-nvidia-visible-devices-as-volume-mounts');
+  });
+
   it('names the docker members missing from video', () => {
     const [f, ...rest] = fired(run, 'video-group-restricted');
     expect(rest).toHaveLength(0);

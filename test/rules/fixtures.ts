@@ -73,9 +73,28 @@ export function incidentDevicePermissions(): Tree {
 }
 
 /** 2026-02-01: nvidia-* wrappers in /usr/local/bin and video restricted to exempt users. */
+/** The container toolkit's config as its package ships it: the switches commented out, defaults apply. */
+export const TOOLKIT_CONFIG_SHIPPED = `disable-require = false
+#swarm-resource = "DOCKER_RESOURCE_GPU"
+#accept-nvidia-visible-devices-envvar-when-unprivileged = true
+#accept-nvidia-visible-devices-as-volume-mounts = false
+
+[nvidia-container-cli]
+environment = []
+load-kmods = true
+ldconfig = "@/sbin/ldconfig.real"
+`;
+
+/** Hardened as the toolkit documents: no device choice through the environment of an unprivileged container. */
+export const TOOLKIT_CONFIG_HARDENED = TOOLKIT_CONFIG_SHIPPED.replace(
+  '#accept-nvidia-visible-devices-envvar-when-unprivileged = true\n#accept-nvidia-visible-devices-as-volume-mounts = false',
+  'accept-nvidia-visible-devices-envvar-when-unprivileged = false\naccept-nvidia-visible-devices-as-volume-mounts = true',
+);
+
 export function incidentWrapper(): Tree {
   return {
     ...nvidiaBase(),
+    'etc/nvidia-container-runtime/config.toml': TOOLKIT_CONFIG_SHIPPED,
     'etc/group': 'root:x:0:\nvideo:x:44:datasciencelab\ndocker:x:999:alice,h.baker@hertie-school.lan,datasciencelab\n',
     'opt/ds01-infra/scripts/admin/nvidia-wrapper.sh': file(NVIDIA_WRAPPER, { mode: 0o755 }),
     'usr/local/bin/nvidia-smi': symlink('/opt/ds01-infra/scripts/admin/nvidia-wrapper.sh'),
@@ -93,6 +112,7 @@ export function converged(): Tree {
     ...nvidiaBase(),
     'etc/group': 'root:x:0:\nvideo:x:44:alice,h.baker@hertie-school.lan,datasciencelab\ndocker:x:999:alice,h.baker@hertie-school.lan\n',
     'etc/profile.d/ds01-gpu-awareness.sh': AWARENESS_PROFILE,
+    'etc/nvidia-container-runtime/config.toml': TOOLKIT_CONFIG_HARDENED,
     // A real binary in /usr/local/bin is not a wrapper.
     'usr/local/bin/nvidia-settings': file(ELF, { mode: 0o755 }),
     'proc/driver/nvidia/params': 'ModifyDeviceFiles: 1\nDeviceFileUID: 0\nDeviceFileGID: 0\nDeviceFileMode: 438\n',

@@ -11,6 +11,7 @@ import { matchKeyValueFile } from './key-value-file.js';
 import { matchModprobeOption } from './modprobe-option.js';
 import { matchPathMode } from './path-mode.js';
 import { matchPathShadow } from './path-shadow.js';
+import { matchTomlKey } from './toml-key.js';
 import { matchUdevRule } from './udev-rule.js';
 
 export const MATCHERS: { [T in MatchType]: Matcher<Extract<Match, { type: T }>> } = {
@@ -20,6 +21,7 @@ export const MATCHERS: { [T in MatchType]: Matcher<Extract<Match, { type: T }>> 
   'udev-rule': matchUdevRule,
   'group-subset': matchGroupSubset,
   'key-value-file': matchKeyValueFile,
+  'toml-key': matchTomlKey,
   'path-mode': matchPathMode,
   command: matchCommand,
 };
