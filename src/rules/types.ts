@@ -13,6 +13,8 @@ export interface PathShadowMatch {
   names: string;
   dirs: string[];
   shadows: string[];
+  /** Also fire for a script with no real command of its name in `shadows`. */
+  unshadowed?: boolean;
 }
 
 export interface FileContentMatch {
@@ -60,6 +62,13 @@ export interface TomlKeyMatch {
   allowed: boolean[];
 }
 
+export interface WrapsOriginalMatch {
+  type: 'wraps-original';
+  paths: string[];
+  /** The saved original is the path plus this (".original"). */
+  originalSuffix: string;
+}
+
 export interface PathModeMatch {
   type: 'path-mode';
   paths: string[];
@@ -84,6 +93,7 @@ export type Match =
   | GroupSubsetMatch
   | KeyValueFileMatch
   | TomlKeyMatch
+  | WrapsOriginalMatch
   | PathModeMatch
   | CommandMatch;
 

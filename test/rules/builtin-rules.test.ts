@@ -61,7 +61,9 @@ describe('incident 2026-01-31 (device permissions)', () => {
   it('flags the ub-device-create wrapper', () => {
     const found = fired(run, 'device-create-wrapper');
     expect(found.map((f) => f.target)).toEqual(['/usr/sbin/ub-device-create']);
-    expect(found[0]!.message).toBe('/usr/sbin/ub-device-create line 2: # DS01 wrapper for NVIDIA ub-device-create');
+    expect(found[0]!.message).toMatch(
+      /^\/usr\/sbin\/ub-device-create is a script \(#!\/bin\/bash\) that runs \/usr\/sbin\/ub-device-create\.original \(line 5: \/usr\/sbin\/ub-device-create\.original "\$@"\)/,
+    );
   });
 
   it('flags the nvidia-smi cache', () => {

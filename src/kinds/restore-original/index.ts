@@ -12,7 +12,7 @@ export const restoreOriginalKind: KindDefinition<RestoreOriginalResource, Observ
   normalise({ raw, base, problem, checkPaths, checkRegex }) {
     checkPaths('path');
     checkPaths('original');
-    checkRegex(['wrapperMatches'], raw.wrapperMatches as string);
+    if (raw.wrapperMatches !== undefined) checkRegex(['wrapperMatches'], raw.wrapperMatches as string);
     if (raw.path === raw.original) {
       throw problem(['original'], '`original` is the same path as `path`', 'name the saved original, e.g. the path with `.original` appended');
     }
@@ -21,7 +21,7 @@ export const restoreOriginalKind: KindDefinition<RestoreOriginalResource, Observ
       kind: 'restore-original',
       path: raw.path as string,
       original: raw.original as string,
-      wrapperMatches: raw.wrapperMatches as string,
+      ...(raw.wrapperMatches !== undefined ? { wrapperMatches: raw.wrapperMatches as string } : {}),
     };
   },
   literalTargets: (r) => [{ target: r.path, keyPath: ['path'] }],

@@ -3,6 +3,7 @@
 // first incident's restore script did by hand.
 
 import type { FileStat } from '../../host/types.js';
+import { scriptInvoking } from '../../host/wrapper-script.js';
 import type { RestoreOriginalResource } from './types.js';
 import { displayContent } from '../shared/content.js';
 import { fingerprintOf } from '../shared/fingerprint.js';
@@ -27,7 +28,12 @@ export const restoreOriginalHandler: ResourceHandler<RestoreOriginalResource, Ob
   diff(res, obs) {
     const out: DiffResult = { changes: [], unchanged: [], notes: [], errors: [] };
     const base = { resource: res.id, kind: res.kind, target: res.path };
-    const isWrapper = obs.content !== null && new RegExp(res.wrapperMatches).test(obs.content.toString('latin1'));
+    // By behaviour (a script running the original: the rule's predicate too),
+    // or by the resource's own extra pattern where one is given.
+    const isWrapper =
+      obs.content !== null &&
+      (scriptInvoking(obs.content, res.original) !== null ||
+        (res.wrapperMatches !== undefined && new RegExp(res.wrapperMatches).test(obs.content.toString('latin1'))));
     if (obs.stat !== null && !isWrapper) {
       out.unchanged.push(base);
       return out;

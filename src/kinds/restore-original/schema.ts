@@ -4,7 +4,7 @@ import type { KindSchema } from '../kind.js';
 
 export const schema: KindSchema = {
   description: "Put a saved original back over a known wrapper (atomic rename).",
-  required: ["path", "original", "wrapperMatches"],
+  required: ["path", "original"],
   properties: {
     path: { $ref: "#/definitions/absolutePath" },
     original: { $ref: "#/definitions/absolutePath" },

@@ -5,6 +5,9 @@ export interface RestoreOriginalResource extends ResourceBase {
   kind: 'restore-original';
   path: string;
   original: string;
-  /** Regular expression that recognises the wrapper's content. */
-  wrapperMatches: string;
+  /**
+   * Optional extra recognition: content matching this regex is also the
+   * wrapper. A script that runs `original` is recognised without it.
+   */
+  wrapperMatches?: string;
 }

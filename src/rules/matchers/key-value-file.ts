@@ -9,8 +9,13 @@ import type { Hit, KeyValueFileMatch } from '../types.js';
 export function parseKeyValues(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split('\n')) {
-    const m = /^\s*([^:\s]+)\s*:\s*(.*?)\s*$/.exec(line);
-    if (m) out.set(m[1]!, m[2]!);
+    // Split at the first colon and trim, rather than a regex with a lazy
+    // group before trailing spaces, which is quadratic on a long blank run.
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const key = line.slice(0, colon).trim();
+    if (key === '' || /\s/.test(key)) continue;
+    out.set(key, line.slice(colon + 1).trim());
   }
   return out;
 }

@@ -1,6 +1,8 @@
 // An executable early in PATH that is a script (or a symlink to one) sitting
 // in front of a command of the same name further down: the nvidia-smi
 // wrapper of the second incident. Real binaries installed there are fine.
+// With `unshadowed`, a script with no real command behind it fires too: a
+// wrapper copy left without its tool is still what users run.
 
 import path from 'node:path/posix';
 import type { Host } from '../../host/types.js';
@@ -13,7 +15,7 @@ export async function matchPathShadow(host: Host, match: PathShadowMatch): Promi
     for (const candidate of await host.glob(path.join(dir, match.names))) {
       const name = path.basename(candidate);
       const shadowed = await firstExisting(host, match.shadows.map((d) => path.join(d, name)));
-      if (!shadowed) continue;
+      if (!shadowed && !match.unshadowed) continue;
       const kind = await executableKind(host, candidate);
       if (kind.kind !== 'script') continue;
       const lst = await host.lstat(candidate);
@@ -23,7 +25,9 @@ export async function matchPathShadow(host: Host, match: PathShadowMatch): Promi
           : `is ${kind.description}`;
       hits.push({
         target: candidate,
-        message: `${candidate} ${what}, and PATH finds it before ${shadowed}: everyone running \`${name}\` gets the wrapper instead of the real tool.`,
+        message: shadowed
+          ? `${candidate} ${what}, and PATH finds it before ${shadowed}: everyone running \`${name}\` gets the wrapper instead of the real tool.`
+          : `${candidate} ${what}, and there is no real \`${name}\` in ${match.shadows.join(' or ')}: everyone running \`${name}\` gets the wrapper.`,
       });
     }
   }

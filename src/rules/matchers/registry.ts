@@ -13,6 +13,7 @@ import { matchPathMode } from './path-mode.js';
 import { matchPathShadow } from './path-shadow.js';
 import { matchTomlKey } from './toml-key.js';
 import { matchUdevRule } from './udev-rule.js';
+import { matchWrapsOriginal } from './wraps-original.js';
 
 export const MATCHERS: { [T in MatchType]: Matcher<Extract<Match, { type: T }>> } = {
   'path-shadow': matchPathShadow,
@@ -22,6 +23,7 @@ export const MATCHERS: { [T in MatchType]: Matcher<Extract<Match, { type: T }>> 
   'group-subset': matchGroupSubset,
   'key-value-file': matchKeyValueFile,
   'toml-key': matchTomlKey,
+  'wraps-original': matchWrapsOriginal,
   'path-mode': matchPathMode,
   command: matchCommand,
 };
