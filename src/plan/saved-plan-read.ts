@@ -34,8 +34,9 @@ function parseJson(file: string, text: string): unknown {
   } catch (err) {
     const message = (err as Error).message;
     const pos = /at position (\d+)/.exec(message);
-    const truncated = /end of JSON input/.test(message);
     const offset = pos ? Number(pos[1]) : text.length;
+    // The parser stopped at the very end (inside a string, or after an open brace): the file was cut short.
+    const truncated = /end of JSON input|Unterminated/.test(message) || offset >= text.trimEnd().length;
     const what = truncated ? 'the file ends in the middle of the plan (truncated?)' : `not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`;
     throw new UserError(`${at(file, text, offset)}: ${what}, so it is not a usable plan file. Nothing was changed. Fix: ${REMAKE}.`);
   }
@@ -66,9 +67,14 @@ function mostUseful(errors: ErrorObject[]): ErrorObject | undefined {
   return [...errors].sort((a, b) => Number(a.keyword === 'oneOf') - Number(b.keyword === 'oneOf') || depth(b) - depth(a))[0];
 }
 
-function describeSchemaError(file: string, text: string, e: ErrorObject): string {
+function describeSchemaError(file: string, text: string, e: ErrorObject, all: ErrorObject[]): string {
   const where = e.instancePath === '' ? 'the top level' : e.instancePath;
   let what = e.message ?? 'does not match the plan schema';
+  if (e.keyword === 'const') {
+    // oneOf branches each say "must be X": gather them into one list of what is allowed.
+    const allowed = all.filter((x) => x.keyword === 'const' && x.instancePath === e.instancePath).map((x) => JSON.stringify((x.params as { allowedValue: unknown }).allowedValue));
+    what = `${JSON.stringify(e.data)} is not allowed here (allowed: ${[...new Set(allowed)].join(', ')})`;
+  }
   if (e.keyword === 'additionalProperties') what = `unknown key \`${(e.params as { additionalProperty: string }).additionalProperty}\``;
   if (e.keyword === 'required') what = `missing key \`${(e.params as { missingProperty: string }).missingProperty}\``;
   return `${at(file, text, offsetOfPointer(text, e.instancePath))}: ${where}: ${what}, so this is not a plan reconcile wrote (checked against ${schemaFile('plan')}). Nothing was changed. Fix: ${REMAKE}.`;
@@ -132,7 +138,7 @@ export async function readSavedPlan(file: string): Promise<SavedPlan> {
   const validate = await schemaValidator('plan');
   if (!validate(value)) {
     const best = mostUseful(validate.errors ?? []);
-    throw new UserError(best ? describeSchemaError(file, text, best) : `${file}: the plan does not match ${schemaFile('plan')}. Nothing was changed. Fix: ${REMAKE}.`);
+    throw new UserError(best ? describeSchemaError(file, text, best, validate.errors ?? []) : `${file}: the plan does not match ${schemaFile('plan')}. Nothing was changed. Fix: ${REMAKE}.`);
   }
   const plan = value as unknown as SavedPlan;
   checkConsistency(file, text, plan);
