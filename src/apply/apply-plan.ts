@@ -18,6 +18,11 @@ export interface ApplyOptions {
   runId?: string;
   operation?: 'apply' | 'rollback';
   rollbackOf?: string;
+  /**
+   * Runs under the lock before anything is written (a saved plan's staleness
+   * check); throwing stops the apply with nothing changed.
+   */
+  verifyUnderLock?: () => Promise<void>;
 }
 
 export interface ChangeOutcome extends Outcome {
@@ -44,6 +49,7 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   const warnings = lock.warning ? [lock.warning] : [];
   const outcomes: ChangeOutcome[] = [];
   try {
+    await opts.verifyUnderLock?.();
     warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
     const journal = await Journal.open(host, layout.journal(runId));
     await journal.write({

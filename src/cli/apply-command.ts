@@ -9,6 +9,8 @@ import type { Plan } from '../plan/types.js';
 import type { CliArgs } from './args.js';
 import { loadDesired, openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
+import { partialWarning } from './partial-warning.js';
+import { savedPlanApplyCommand } from './saved-plan-apply.js';
 
 /** One change's outcome in --format json: the plan's identifying fields plus status and message. */
 export function outcomeJson(o: ChangeOutcome): Record<string, string> {
@@ -16,8 +18,9 @@ export function outcomeJson(o: ChangeOutcome): Record<string, string> {
   return { resource, kind, target, action, status: o.status, message: o.message };
 }
 
-function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string): string {
+export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string): string {
   const out: string[] = [];
+  if (before.partial) out.push(partialWarning(before.partial.targets));
   if (before.changes.length === 0 && before.errors.length === 0) out.push('No changes: the host already matches the desired state.');
   else if (before.changes.length === 0) {
     const n = before.errors.length;
@@ -43,12 +46,18 @@ function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDi
 }
 
 export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
+  if (args.planFile !== undefined) return savedPlanApplyCommand(args, args.planFile, io);
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const plan = await buildPlan(host, desired.resources);
+  const plan = await buildPlan(host, desired.resources, args.targets);
   const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
-  const after = await buildPlan(host, desired.resources);
+  const after = await buildPlan(host, desired.resources, args.targets);
+  return reportApply(plan, result, after, stateDir, args, io);
+}
+
+/** Prints an apply's outcome (text or JSON) and returns the exit code: 0 only when converged. */
+export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateDir: string, args: CliArgs, io: Output): number {
   const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0;
   if (args.format === 'json') {
     io.out(
@@ -61,6 +70,7 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
           summary: { ...result.counts, failed: result.counts.failed + plan.errors.length },
           converged,
           pending: after.changes,
+          ...(plan.partial ? { partial: plan.partial } : {}),
         },
         null,
         2,

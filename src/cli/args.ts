@@ -19,10 +19,17 @@ export interface CliArgs {
   runId?: string;
   force: boolean;
   insecureConfig: boolean;
+  /** --plan --out FILE: also write the plan as a saved plan file. */
+  out?: string;
+  /** --apply --plan-file FILE: apply that saved plan instead of planning. */
+  planFile?: string;
+  /** --target ID_OR_TARGET (repeatable): limit the run to these resources or targets. */
+  targets: string[];
 }
 
 const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback'];
-const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report'] as const;
+const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target'] as const;
+const REPEATABLE: readonly string[] = ['rules', 'target'];
 const BOOLEAN_FLAGS = ['force', 'insecure-config'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
 
@@ -38,9 +45,9 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // same flags to all three: --state-dir is accepted (and unused) by the two
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
-  plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config'], formats: ['text', 'json', 'markdown'] },
-  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config'], formats: ['text', 'json'] },
-  check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config'], formats: ['text', 'json'] },
+  plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target'], formats: ['text', 'json', 'markdown'] },
+  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target'], formats: ['text', 'json'] },
+  check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target'], formats: ['text', 'json'] },
   validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format'], formats: ['text', 'json'] },
   rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format'], formats: ['text', 'json'] },
@@ -60,12 +67,18 @@ function checkModeFlags(mode: Mode, given: Set<Flag>, args: CliArgs): void {
   }
 }
 
+/** A saved plan already fixes the desired state and the targets: naming them again could only disagree. */
+function checkPlanFileFlags(given: Set<Flag>): void {
+  if (given.has('desired')) throw usageError('--plan-file and --desired cannot be combined: the plan file embeds the desired state it was made from. Drop --desired.');
+  if (given.has('target')) throw usageError('--plan-file and --target cannot be combined: the plan file already holds exactly what to apply. Make the plan with --target instead.');
+}
+
 function usageError(message: string): UserError {
   return new UserError(`${message} Run "reconcile --help" for usage.`);
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { mode: 'help', root: '/', format: 'text', lockTimeout: 0, rules: [], force: false, insecureConfig: false };
+  const args: CliArgs = { mode: 'help', root: '/', format: 'text', lockTimeout: 0, rules: [], force: false, insecureConfig: false, targets: [] };
   let mode: CliArgs['mode'] | undefined;
   const setMode = (m: CliArgs['mode']) => {
     if (mode !== undefined && mode !== m) throw usageError(`--${mode} and --${m} cannot be combined: choose one.`);
@@ -111,7 +124,7 @@ export function parseArgs(argv: string[]): CliArgs {
     }
     const value = inline ?? argv[++i];
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw usageError(`--${name} needs a value.`);
-    if (name !== 'rules' && seen.has(name)) throw usageError(`--${name} is given twice.`);
+    if (!REPEATABLE.includes(name) && seen.has(name)) throw usageError(`--${name} is given twice.`);
     seen.add(name);
     given.add(name as Flag);
     switch (name as (typeof VALUE_FLAGS)[number]) {
@@ -142,6 +155,16 @@ export function parseArgs(argv: string[]): CliArgs {
       case 'report':
         args.report = value;
         break;
+      case 'out':
+        args.out = value;
+        break;
+      case 'plan-file':
+        args.planFile = value;
+        break;
+      case 'target':
+        if (value === '') throw usageError('--target needs a resource id, a path or a group name, not "".');
+        args.targets.push(value);
+        break;
     }
   }
   if (mode === undefined) {
@@ -150,6 +173,7 @@ export function parseArgs(argv: string[]): CliArgs {
   }
   args.mode = mode;
   if (mode !== 'help' && mode !== 'version') checkModeFlags(mode, given, args);
+  if (args.planFile !== undefined) checkPlanFileFlags(given);
   return args;
 }
 
@@ -157,10 +181,12 @@ export const USAGE = `reconcile: keep a shared GPU server in its declared state.
 
 Usage:
   reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
+                       [--out FILE] [--target ID_OR_TARGET]...
   reconcile --apply    [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
-                       [--insecure-config]
+                       [--insecure-config] [--target ID_OR_TARGET]...
+  reconcile --apply    --plan-file FILE [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config]
   reconcile --check    [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
-                       [--insecure-config]
+                       [--insecure-config] [--target ID_OR_TARGET]...
   reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
   reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
@@ -177,6 +203,9 @@ Options:
   --prom FILE        with --check: write Prometheus textfile metrics
   --report FILE      with --check: write the JSON report
   --insecure-config  accept config files writable by others (with a warning)
+  --out FILE         with --plan: also save the plan (JSON, mode 0600) for --apply --plan-file
+  --plan-file FILE   with --apply: apply exactly that saved plan, refused if any target changed since
+  --target T         limit to the resource with id T, or to one path or group T of a resource (repeatable)
 
 Exit codes:
   --plan      0 host matches, 2 changes pending, 1 error

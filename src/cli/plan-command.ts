@@ -10,15 +10,22 @@ import type { Plan } from '../plan/types.js';
 import { runRules } from '../rules/engine.js';
 import { loadRules } from '../rules/load.js';
 import type { Finding, Rule } from '../rules/types.js';
+import type { Host } from '../host/types.js';
+import type { DesiredState } from '../model/types.js';
 import type { CliArgs } from './args.js';
 import { loadDesired, openHost, trustRules } from './context.js';
 import type { Output } from './output.js';
+import { partialWarning } from './partial-warning.js';
+import { savePlan } from './save-plan.js';
 
 export interface Assessment {
   plan: Plan;
   findings: Finding[];
   /** Rules that were evaluated (for metrics: zero series for passing rules). */
   evaluated: Rule[];
+  /** What the plan was made from and on, for a saved plan (--out). */
+  host: Host;
+  desired: DesiredState;
 }
 
 /** Plan + rules: what --plan and --check both compute. */
@@ -27,8 +34,8 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   await trustRules(args, io.err);
   const rules = await loadRules(args.rules);
   const host = await openHost(args);
-  const [plan, run] = await Promise.all([buildPlan(host, desired.resources), runRules(host, rules)]);
-  return { plan, findings: run.findings, evaluated: run.evaluated };
+  const [plan, run] = await Promise.all([buildPlan(host, desired.resources, args.targets), runRules(host, rules)]);
+  return { plan, findings: run.findings, evaluated: run.evaluated, host, desired };
 }
 
 /** The --plan JSON object plus findings and summary.findings: the --check contract. */
@@ -42,13 +49,14 @@ export function assessmentJson(a: Assessment): Record<string, unknown> {
     status,
   }));
   const summary = { ...a.plan.summary, findings: failing(a.findings).length, findingsBySeverity: countBySeverity(a.findings) };
-  return { ...planToJson(a.plan), summary, findings };
+  return { ...planToJson(a.plan), summary, findings, ...(a.plan.partial ? { partial: a.plan.partial } : {}) };
 }
 
 export function renderAssessment(a: Assessment, args: CliArgs): string {
   if (args.format === 'json') return JSON.stringify(assessmentJson(a), null, 2) + '\n';
-  if (args.format === 'markdown') return renderPlanMarkdown(a.plan, { root: args.root }) + renderFindingsMarkdown(a.findings);
-  return renderPlanText(a.plan, { root: args.root }) + renderFindingsText(a.findings);
+  const partial = a.plan.partial ? `${args.format === 'markdown' ? '> **' : ''}${partialWarning(a.plan.partial.targets)}${args.format === 'markdown' ? '**' : ''}\n\n` : '';
+  if (args.format === 'markdown') return partial + renderPlanMarkdown(a.plan, { root: args.root }) + renderFindingsMarkdown(a.findings);
+  return partial + renderPlanText(a.plan, { root: args.root }) + renderFindingsText(a.findings);
 }
 
 export function planExitCode(plan: Plan): number {
@@ -58,6 +66,8 @@ export function planExitCode(plan: Plan): number {
 
 export async function planCommand(args: CliArgs, io: Output): Promise<number> {
   const a = await assess(args, io);
+  if (args.out !== undefined) await savePlan(a, args, args.out);
   io.out(renderAssessment(a, args));
+  if (args.out !== undefined && args.format === 'text') io.out(`Saved this plan to ${args.out}: apply exactly it with reconcile --apply --plan-file ${args.out}\n`);
   return planExitCode(a.plan);
 }

@@ -70,6 +70,8 @@ export interface KindDefinition<R extends ResourceBase & { kind: string }, Obser
   namespace: 'path' | 'group';
   normalise(ctx: NormaliseContext): R;
   literalTargets(resource: R): LiteralTarget[];
+  /** What --target may name for this resource (literal paths, globs, a group). Default: its literal targets. */
+  selectors?(resource: R): string[];
   /** Whether an unchanged entry names a real target (an absent glob that matched nothing does not). Default: yes. */
   isTarget?(unchangedTarget: string): boolean;
 }

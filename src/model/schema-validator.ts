@@ -1,4 +1,4 @@
-// The JSON Schema validators (desired state, rules), one ajv set-up for both.
+// The JSON Schema validators (desired state, rules, saved plans), one ajv set-up for all.
 // `npm run build` compiles them to standalone code in dist/validators/, which
 // saves ajv's schema compilation (~150 ms) on every run. Where there is no
 // compiled copy for the schema as it is now (tests run from source, a schema
@@ -10,8 +10,8 @@ import path from 'node:path';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import { packageRoot, readLocalText } from '../host/local-files.js';
 
-export type SchemaName = 'desired-state' | 'rule';
-export const SCHEMA_NAMES: readonly SchemaName[] = ['desired-state', 'rule'];
+export type SchemaName = 'desired-state' | 'rule' | 'plan';
+export const SCHEMA_NAMES: readonly SchemaName[] = ['desired-state', 'rule', 'plan'];
 
 export function schemaFile(name: SchemaName): string {
   return path.join(packageRoot(), 'schema', `${name}.schema.json`);

@@ -8,6 +8,7 @@ import type { Host } from '../host/types.js';
 import type { Resource } from '../model/types.js';
 import { failedDiff, type DiffResult } from '../kinds/kind.js';
 import { handlerFor, kindDefinition } from '../kinds/registry.js';
+import { narrowToTargets } from './targeting.js';
 import type { Plan, Summary } from './types.js';
 
 async function planResource(host: Host, resource: Resource): Promise<DiffResult> {
@@ -82,14 +83,16 @@ function refuseSharedTargets(resources: Resource[], results: DiffResult[]): void
   }
 }
 
-export async function buildPlan(host: Host, resources: Resource[]): Promise<Plan> {
+/** `targets` (--target): narrow the plan to those resource ids, paths or groups; the plan then says it is partial. */
+export async function buildPlan(host: Host, resources: Resource[], targets: string[] = []): Promise<Plan> {
   const results = await Promise.all(resources.map((r) => planResource(host, r)));
   refuseSharedTargets(resources, results);
+  if (targets.length > 0) narrowToTargets(resources, results, targets);
   const merged = {
     changes: results.flatMap((r) => r.changes),
     unchanged: results.flatMap((r) => r.unchanged),
     notes: results.flatMap((r) => r.notes),
     errors: results.flatMap((r) => r.errors),
   };
-  return { ...merged, summary: summarise(merged) };
+  return { ...merged, summary: summarise(merged), ...(targets.length > 0 ? { partial: { targets } } : {}) };
 }

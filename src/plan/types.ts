@@ -107,4 +107,6 @@ export interface Plan {
   notes: Note[];
   errors: PlanError[];
   summary: Summary;
+  /** Set when --target limited the plan: only these ids or targets were considered. */
+  partial?: { targets: string[] };
 }

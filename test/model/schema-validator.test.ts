@@ -22,6 +22,30 @@ const documents: Record<string, unknown[]> = {
     { id: 'x', severity: 'loud', match: { type: 'file-content' } },
     { id: 'x' },
   ],
+  plan: [
+    {
+      formatVersion: 1,
+      type: 'reconcile-plan',
+      tool: { name: 'reconcile', version: '0.1.0' },
+      createdAt: '2026-01-01T00:00:00.000Z',
+      root: { given: '.', canonical: '/srv/root' },
+      host: { hostname: 'ds01', machineId: null },
+      desired: { digest: '0'.repeat(64), files: [] },
+      rules: { digest: '0'.repeat(64), files: [] },
+      targets: [],
+      plan: {
+        changes: [
+          { resource: 'video', kind: 'group', target: 'video', action: 'update', summary: 's', expect: { type: 'group', members: [] }, op: { type: 'group-members', add: ['alice'], remove: [] } },
+        ],
+        unchanged: [],
+        notes: [],
+        errors: [],
+        summary: {},
+      },
+    },
+    { formatVersion: 1, type: 'reconcile-plan' },
+    { formatVersion: 2, plan: { changes: [{ op: { type: 'restore-symlink' } }] } },
+  ],
 };
 
 describe('precompiled schema validators', () => {

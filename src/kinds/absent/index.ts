@@ -26,6 +26,7 @@ export const absentKind: KindDefinition<AbsentResource, ObservedAbsent> = {
   },
   // Globs and lists are checked at plan time, against what they match.
   literalTargets: () => [],
+  selectors: (r) => r.paths,
   // A glob that matched nothing is reported unchanged, but it is no target.
   isTarget: (t) => !hasGlobMagic(t),
 };

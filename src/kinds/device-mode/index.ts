@@ -22,4 +22,5 @@ export const deviceModeKind: KindDefinition<DeviceModeResource, DeviceModeObserv
     };
   },
   literalTargets: () => [],
+  selectors: (r) => r.paths,
 };
