@@ -108,9 +108,9 @@ describe('keys and types', () => {
 
   test('missing required key points at the resource', async () => {
     await expectUserError(
-      check('version: 1\nresources:\n  - id: r\n    kind: restore-original\n    path: /usr/sbin/x\n    original: /usr/sbin/x.original\n'),
-      `${F}:3:5: resources[0].wrapperMatches: missing required key \`wrapperMatches\` in a \`restore-original\` resource.`,
-      /add `wrapperMatches:`/,
+      check('version: 1\nresources:\n  - id: r\n    kind: restore-original\n    path: /usr/sbin/x\n'),
+      `${F}:3:5: resources[0].original: missing required key \`original\` in a \`restore-original\` resource.`,
+      /add `original:`/,
     );
   });
 
