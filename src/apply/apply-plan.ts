@@ -9,7 +9,7 @@ import { acquireLock } from './lock.js';
 import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
 import { applyChange, type Outcome } from './operations.js';
 import { newRunId } from './run-id.js';
-import { stateLayout } from './state-dir.js';
+import { checkStateDirTrust, ensureStateDir, stateLayout } from './state-dir.js';
 
 export interface ApplyOptions {
   stateDir: string;
@@ -40,6 +40,8 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
     return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts };
   }
   const layout = stateLayout(opts.stateDir);
+  await checkStateDirTrust(host, opts.stateDir);
+  await ensureStateDir(host, opts.stateDir);
   const lock = await acquireLock(host, layout.lock, runId, opts.lockTimeoutSeconds);
   const warnings = lock.warning ? [lock.warning] : [];
   const outcomes: ChangeOutcome[] = [];
