@@ -6,7 +6,6 @@
 // anywhere (the state dir included), and only the finished rollback marks
 // the run rolled back.
 
-import { promises as fs } from 'node:fs';
 import { main } from '../../src/cli/main.js';
 import { ensureBuilt, runCli } from '../safety/built-cli.js';
 import { makeScenario, type Scenario } from '../safety/scenario.js';
