@@ -9,7 +9,7 @@ import { acquireLock } from './lock.js';
 import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
 import { applyChange, type Outcome } from './operations.js';
 import { newRunId } from './run-id.js';
-import { checkStateDirTrust, ensureStateDir, stateLayout } from './state-dir.js';
+import { checkStateDirTrust, ensureStateDir, stateDirRefusal, stateLayout, touchesStateDir } from './state-dir.js';
 
 export interface ApplyOptions {
   stateDir: string;
@@ -61,6 +61,14 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
       ...(opts.rollbackOf ? { rollbackOf: opts.rollbackOf } : {}),
     });
     for (const [seq, change] of plan.changes.entries()) {
+      if (touchesStateDir(change, opts.stateDir)) {
+        // Plans are refused this at plan time; a plan built elsewhere is refused here, before any backup.
+        const message = stateDirRefusal(change.target, opts.stateDir);
+        await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), status: 'failed', message, change });
+        counts.failed += 1;
+        outcomes.push({ change, status: 'failed', message });
+        continue;
+      }
       let began = false;
       const outcome = await applyChange(host, change, layout.backups(runId), {
         beforeAct: (backups, before) => {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { statConfig } from '../host/config-stat.js';
 import type { Host } from '../host/types.js';
+import { summarise } from '../plan/build-plan.js';
+import type { Change, Plan } from '../plan/types.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/reconcile';
 
@@ -116,4 +118,30 @@ export async function ensureStateDir(host: Host, stateDir: string): Promise<void
   for (const dir of [stateDir, stateLayout(stateDir).runs, path.posix.join(stateDir, 'backups')]) {
     if ((await host.lstat(dir)) === null) await host.mkdirp(dir, 0o700);
   }
+}
+
+/** Whether a change's target is the state dir, one of its ancestors, or inside it. */
+export function touchesStateDir(change: Change, stateDir: string): boolean {
+  if (change.op.type === 'group-members') return false;
+  const t = path.posix.normalize(change.target).replace(/\/+$/, '') || '/';
+  const d = path.posix.normalize(stateDir).replace(/\/+$/, '') || '/';
+  const paths = change.op.type === 'rename-over' ? [t, path.posix.normalize(change.op.from)] : [t];
+  return paths.some((p) => p === d || d.startsWith(p === '/' ? '/' : p + '/') || p.startsWith(d + '/'));
+}
+
+export function stateDirRefusal(target: string, stateDir: string): string {
+  return (
+    `refusing to change ${target}: it is, contains or lies inside reconcile's state directory ${stateDir} (journals, backups, ` +
+    'the lock). Removing or rewriting it would back the state directory up into itself and destroy the record of every run. ' +
+    'Leave that path out of the resource (a narrower path or glob), or keep the state elsewhere with --state-dir.'
+  );
+}
+
+/** At plan time: a change touching the state dir becomes a plan error for its resource; nothing of it is planned. */
+export function refuseStateDirTargets(plan: Plan, stateDir: string): Plan {
+  const refused = plan.changes.filter((c) => touchesStateDir(c, stateDir));
+  if (refused.length === 0) return plan;
+  const errors = [...plan.errors, ...refused.map((c) => ({ resource: c.resource, kind: c.kind, target: c.target, message: stateDirRefusal(c.target, stateDir) }))];
+  const rest = { changes: plan.changes.filter((c) => !refused.includes(c)), unchanged: plan.unchanged, notes: plan.notes, errors };
+  return { ...rest, summary: summarise(rest) };
 }

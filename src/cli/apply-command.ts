@@ -2,7 +2,7 @@
 // Exit 0 only when every change applied and nothing is left pending.
 
 import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
-import { stateLayout } from '../apply/state-dir.js';
+import { refuseStateDirTargets, stateLayout } from '../apply/state-dir.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { renderChange } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
@@ -46,9 +46,9 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const plan = await buildPlan(host, desired.resources);
+  const plan = refuseStateDirTargets(await buildPlan(host, desired.resources), stateDir);
   const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
-  const after = await buildPlan(host, desired.resources);
+  const after = refuseStateDirTargets(await buildPlan(host, desired.resources), stateDir);
   const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0;
   if (args.format === 'json') {
     io.out(
