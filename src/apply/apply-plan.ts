@@ -4,6 +4,8 @@
 import os from 'node:os';
 import type { Host } from '../host/types.js';
 import type { Change, Plan } from '../plan/types.js';
+import type { BackupRecord } from './backup.js';
+import { backupBytesOfRecords } from './history.js';
 import { noticeInterruptedRuns } from './interrupted.js';
 import { acquireLock } from './lock.js';
 import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
@@ -29,6 +31,8 @@ export interface ApplyResult {
   outcomes: ChangeOutcome[];
   warnings: string[];
   counts: Record<OutcomeStatus, number>;
+  /** Bytes of file copies this run put in its backups. */
+  backupBytes: number;
 }
 
 export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
@@ -37,7 +41,7 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   // Nothing to do: no lock, no journal, no state dir. A converged host stays
   // untouched; a run interrupted earlier is still reported.
   if (plan.changes.length === 0) {
-    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts };
+    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, backupBytes: 0 };
   }
   const layout = stateLayout(opts.stateDir);
   await checkStateDirTrust(host, opts.stateDir);
@@ -45,6 +49,7 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   const lock = await acquireLock(host, layout.lock, runId, opts.lockTimeoutSeconds);
   const warnings = lock.warning ? [lock.warning] : [];
   const outcomes: ChangeOutcome[] = [];
+  const backedUp: BackupRecord[] = [];
   try {
     warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
     const journal = await Journal.open(host, layout.journal(runId));
@@ -73,6 +78,7 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
       const outcome = await applyChange(host, change, layout.backups(runId), {
         beforeAct: (backups, before) => {
           began = true;
+          backedUp.push(...backups);
           return journal.write({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before });
         },
       });
@@ -85,5 +91,5 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   } finally {
     await lock.release();
   }
-  return { runId, outcomes, warnings, counts };
+  return { runId, outcomes, warnings, counts, backupBytes: backupBytesOfRecords(backedUp) };
 }

@@ -68,6 +68,8 @@ export interface RunSummary {
   outcome: RunOutcome;
   counts: Record<RunStep['status'], number>;
   targets: RunTarget[];
+  /** Bytes of file copies in the run's backups (as its journal records them). */
+  backupBytes: number;
 }
 
 function stepsOf(entries: JournalEntry[]): RunStep[] {
@@ -248,6 +250,29 @@ export function rolledBackBy(runs: RunRecord[]): Map<string, string[]> {
   return out;
 }
 
+/** Bytes of the file copies a run's backups hold; a path backed up twice (etc/group for two groups) is one copy. */
+export function backupBytesOf(run: RunRecord): number {
+  return backupBytesOfRecords(run.steps.flatMap((s) => s.backups));
+}
+
+export function backupBytesOfRecords(records: BackupRecord[]): number {
+  const sizes = new Map<string, number>();
+  for (const r of records) if (r.copy !== undefined) sizes.set(r.copy, r.size ?? 0);
+  return [...sizes.values()].reduce((a, b) => a + b, 0);
+}
+
+/** 1536 -> "1.5 KiB": sizes people read. */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u += 1;
+  }
+  return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
 export function summariseRun(run: RunRecord, undoneBy: string[] = []): RunSummary {
   const counts: Record<RunStep['status'], number> = { applied: 0, skipped: 0, failed: 0, interrupted: 0 };
   for (const s of run.steps) counts[s.status] += 1;
@@ -262,6 +287,7 @@ export function summariseRun(run: RunRecord, undoneBy: string[] = []): RunSummar
     rolledBackBy: undoneBy,
     outcome: run.outcome,
     counts,
+    backupBytes: backupBytesOf(run),
     targets: run.steps.map((s) => ({
       target: s.change.target,
       kind: s.change.kind,

@@ -2,6 +2,7 @@
 // Exit 0 only when every change applied and nothing is left pending.
 
 import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
+import { formatBytes } from '../apply/history.js';
 import { refuseStateDirTargets, stateLayout } from '../apply/state-dir.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { renderChange } from '../plan/render-text.js';
@@ -31,7 +32,7 @@ function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDi
     out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
   }
   for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${e.target})` : ''}: ${e.message}`);
-  if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)}`);
+  if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)} (${formatBytes(result.backupBytes)})`);
   const c = result.counts;
   out.push(`Apply: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + before.errors.length} failed.`);
   out.push(
@@ -61,6 +62,7 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
           summary: { ...result.counts, failed: result.counts.failed + plan.errors.length },
           converged,
           pending: after.changes,
+          backupBytes: result.backupBytes,
         },
         null,
         2,

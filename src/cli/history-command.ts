@@ -1,7 +1,7 @@
 // --history: the runs recorded in the state directory, newest first: who,
 // when, what changed, and how it ended. Reads only; takes no lock.
 
-import { describeDamaged, readStateRuns, rolledBackBy, summariseRun, type RunSummary } from '../apply/history.js';
+import { describeDamaged, formatBytes, readStateRuns, rolledBackBy, summariseRun, type RunSummary } from '../apply/history.js';
 import type { CliArgs } from './args.js';
 import { openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
@@ -16,7 +16,7 @@ function renderRun(r: RunSummary): string {
   const counts = [`${c.applied} applied`, c.skipped ? `${c.skipped} skipped` : '', c.failed ? `${c.failed} failed` : '', c.interrupted ? `${c.interrupted} interrupted` : '']
     .filter(Boolean)
     .join(', ');
-  lines.push(`  ${counts}`);
+  lines.push(`  ${counts}; backups ${formatBytes(r.backupBytes)}`);
   for (const t of r.targets) {
     const status = t.status === 'applied' ? '' : `  [${t.status}${t.message ? `: ${t.message}` : ''}]`;
     lines.push(`  ${MARKER[t.action]} ${t.target}  (${t.kind} ${t.resource})${status}`);
