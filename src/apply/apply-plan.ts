@@ -20,6 +20,8 @@ export interface ApplyOptions {
   runId?: string;
   operation?: 'apply' | 'rollback';
   rollbackOf?: string;
+  /** Journal a run with no changes too (a rollback finishing one that died after its last change). */
+  journalEvenIfEmpty?: boolean;
 }
 
 export interface ChangeOutcome extends Outcome {
@@ -40,7 +42,7 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   const counts: Record<OutcomeStatus, number> = { applied: 0, skipped: 0, failed: 0 };
   // Nothing to do: no lock, no journal, no state dir. A converged host stays
   // untouched; a run interrupted earlier is still reported.
-  if (plan.changes.length === 0) {
+  if (plan.changes.length === 0 && !opts.journalEvenIfEmpty) {
     return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, backupBytes: 0 };
   }
   const layout = stateLayout(opts.stateDir);

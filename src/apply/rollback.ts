@@ -293,6 +293,21 @@ async function planGroupStep(
   const current = new Set(entry.members);
   const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((m) => b.has(m));
   if (sameSet(current, new Set(before))) {
+    // A rollback that died between putting the members back and putting them
+    // in their former order: finish the order (under --root, as a full rollback would).
+    if (resuming && !host.live && entry.members.join(',') !== before.join(',')) {
+      out.changes.push({
+        resource: step.change.resource,
+        kind: step.change.kind,
+        target: group,
+        action: 'update',
+        summary: `group ${group}: members back in their order before run ${runId}`,
+        members: { add: [], remove: [] },
+        expect: { type: 'group', members: entry.members },
+        op: { type: 'group-members', add: [], remove: [], order: [...before] },
+      });
+      return;
+    }
     alreadyBefore.push(`group ${group}`);
     return;
   }
@@ -320,12 +335,18 @@ async function planGroupStep(
     members: { add, remove },
     expect: { type: 'group', members: entry.members },
     // The exact former order only when nothing else changed the group.
-    op: { type: 'group-members', add, remove, ...(asIntended && !host.live ? { order: [...before] } : {}) },
+    op: { type: 'group-members', add, remove, ...((asIntended || partly) && !host.live ? { order: [...before] } : {}) },
   });
 }
 
 /** What a path-changing step left at one path it governs, intended by the run. */
 function intendedAt(step: RunStep, p: string, s: PathState, from: PathState | null): boolean {
+  const op = step.change.op;
+  if (p === step.change.target && op.type === 'rename-over') {
+    // The moved original at the path; its old name is judged on its own (a rollback that died may have restored it).
+    const moved = recordFor(step, op.from);
+    return moved !== undefined && matchesRecord(s, { ...moved, path: p });
+  }
   if (p === step.change.target) return matchesIntended(step, s, from);
   // The original a rename-over moved away, and anything under a removed tree: gone.
   return s.stat === null;
@@ -479,9 +500,11 @@ export async function rollbackRun(host: Host, opts: RollbackOptions): Promise<Ro
   if (run.outcome === 'running') {
     throw new UserError(`run ${run.runId} is still running (pid ${run.pid} on ${run.hostname}): wait for it to finish, then roll it back.`);
   }
-  const rollback = await planRollback(host, run, opts.force, { stateDir: opts.stateDir, resuming: unfinishedRollbackOf(runs, run.runId) });
+  const resuming = unfinishedRollbackOf(runs, run.runId);
+  const rollback = await planRollback(host, run, opts.force, { stateDir: opts.stateDir, resuming });
   if (rollback.conflicts.length > 0 && !opts.force) throw new UserError(conflictMessage(rollback));
-  if (rollback.plan.changes.length === 0) {
+  // A rollback that died after its last change still needs a finished run to mark this one rolled back.
+  if (rollback.plan.changes.length === 0 && !(resuming && rollback.plan.errors.length === 0)) {
     // Still report (and clean up after) a run killed before it changed anything.
     return { rollback, result: null, warnings: damageWarnings };
   }
@@ -491,6 +514,7 @@ export async function rollbackRun(host: Host, opts: RollbackOptions): Promise<Ro
     desiredFiles: [],
     operation: 'rollback',
     rollbackOf: run.runId,
+    journalEvenIfEmpty: true,
   });
   return { rollback, result, warnings: damageWarnings };
 }
