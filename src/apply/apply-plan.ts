@@ -4,12 +4,14 @@
 import os from 'node:os';
 import type { Host } from '../host/types.js';
 import type { Change, Plan } from '../plan/types.js';
+import type { BackupRecord } from './backup.js';
+import { backupBytesOfRecords } from './history.js';
 import { noticeInterruptedRuns } from './interrupted.js';
 import { acquireLock } from './lock.js';
 import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
 import { applyChange, type Outcome } from './operations.js';
 import { newRunId } from './run-id.js';
-import { stateLayout } from './state-dir.js';
+import { checkStateDirTrust, ensureStateDir, stateDirRefusal, stateLayout, touchesStateDir } from './state-dir.js';
 
 export interface ApplyOptions {
   stateDir: string;
@@ -23,6 +25,8 @@ export interface ApplyOptions {
    * check); throwing stops the apply with nothing changed.
    */
   verifyUnderLock?: () => Promise<void>;
+  /** Journal a run with no changes too (a rollback finishing one that died after its last change). */
+  journalEvenIfEmpty?: boolean;
 }
 
 export interface ChangeOutcome extends Outcome {
@@ -34,6 +38,8 @@ export interface ApplyResult {
   outcomes: ChangeOutcome[];
   warnings: string[];
   counts: Record<OutcomeStatus, number>;
+  /** Bytes of file copies this run put in its backups. */
+  backupBytes: number;
 }
 
 export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
@@ -41,13 +47,16 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   const counts: Record<OutcomeStatus, number> = { applied: 0, skipped: 0, failed: 0 };
   // Nothing to do: no lock, no journal, no state dir. A converged host stays
   // untouched; a run interrupted earlier is still reported.
-  if (plan.changes.length === 0) {
-    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts };
+  if (plan.changes.length === 0 && !opts.journalEvenIfEmpty) {
+    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, backupBytes: 0 };
   }
   const layout = stateLayout(opts.stateDir);
+  await checkStateDirTrust(host, opts.stateDir);
+  await ensureStateDir(host, opts.stateDir);
   const lock = await acquireLock(host, layout.lock, runId, opts.lockTimeoutSeconds);
   const warnings = lock.warning ? [lock.warning] : [];
   const outcomes: ChangeOutcome[] = [];
+  const backedUp: BackupRecord[] = [];
   try {
     await opts.verifyUnderLock?.();
     warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
@@ -65,10 +74,19 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
       ...(opts.rollbackOf ? { rollbackOf: opts.rollbackOf } : {}),
     });
     for (const [seq, change] of plan.changes.entries()) {
+      if (touchesStateDir(change, opts.stateDir)) {
+        // Plans are refused this at plan time; a plan built elsewhere is refused here, before any backup.
+        const message = stateDirRefusal(change.target, opts.stateDir);
+        await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), status: 'failed', message, change });
+        counts.failed += 1;
+        outcomes.push({ change, status: 'failed', message });
+        continue;
+      }
       let began = false;
       const outcome = await applyChange(host, change, layout.backups(runId), {
         beforeAct: (backups, before) => {
           began = true;
+          backedUp.push(...backups);
           return journal.write({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before });
         },
       });
@@ -81,5 +99,5 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   } finally {
     await lock.release();
   }
-  return { runId, outcomes, warnings, counts };
+  return { runId, outcomes, warnings, counts, backupBytes: backupBytesOfRecords(backedUp) };
 }

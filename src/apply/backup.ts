@@ -47,3 +47,48 @@ export async function backupPath(host: Host, backupDir: string, target: string):
   }
   return records;
 }
+
+export type Vouched = { ok: true; bytes?: Buffer } | { ok: false; problem: string };
+
+const sha256Of = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A file in the backups that reconcile wrote: regular, its owner, readable by nobody else. */
+async function ownFileProblem(host: Host, p: string, owner: number): Promise<string | null> {
+  const st = await host.lstat(p);
+  if (st === null) return `${p} is missing`;
+  if (st.type !== 'file') return `${p} is a ${st.type}, not a file`;
+  if (st.uid !== owner) return `${p} is owned by uid ${st.uid}, not by reconcile's user`;
+  if ((st.mode & 0o077) !== 0) return `${p} has mode ${st.mode.toString(8).padStart(4, '0')}, not 0600 as reconcile writes it`;
+  return null;
+}
+
+/**
+ * Whether a journal's backup record can be believed before rollback acts on
+ * it as root: the copy is exactly where this run's backup of that path lives
+ * (never a file elsewhere that a journal points at), its bytes have the
+ * recorded sha256, and the .meta.json written beside it says the same type,
+ * mode (set-id bits included), owner and link target. Returns the bytes for
+ * a regular file.
+ */
+export async function vouchForRecord(host: Host, backupDir: string, r: BackupRecord, owner: number): Promise<Vouched> {
+  const where = path.posix.join(backupDir, r.path);
+  const meta = `${where}.meta.json`;
+  const metaProblem = await ownFileProblem(host, meta, owner);
+  if (metaProblem !== null) return { ok: false, problem: metaProblem };
+  let saved: Partial<BackupRecord>;
+  try {
+    saved = JSON.parse((await host.readText(meta)) ?? '') as Partial<BackupRecord>;
+  } catch {
+    return { ok: false, problem: `${meta} is not JSON` };
+  }
+  const keys = ['path', 'type', 'mode', 'uid', 'gid', 'rdev', 'linkTarget', 'copy', 'sha256'] as const;
+  const differs = keys.filter((k) => saved?.[k] !== r[k]);
+  if (differs.length > 0) return { ok: false, problem: `the journal and ${meta} disagree on ${differs.join(', ')}` };
+  if (r.type !== 'file') return { ok: true };
+  if (r.copy !== where) return { ok: false, problem: `its copy is recorded at ${r.copy ?? '(none)'}, not at ${where} inside this run's backups` };
+  const copyProblem = await ownFileProblem(host, where, owner);
+  if (copyProblem !== null) return { ok: false, problem: copyProblem };
+  const bytes = await host.readFile(where);
+  if (bytes === null || sha256Of(bytes) !== r.sha256) return { ok: false, problem: `${where} does not have the sha256 the journal recorded` };
+  return { ok: true, bytes };
+}

@@ -5,10 +5,10 @@
 import type { Host } from '../host/types.js';
 import type { Action, Change, Fingerprint } from '../plan/types.js';
 import type { BackupRecord } from './backup.js';
-import { parseJournal, type JournalEntry, type OutcomeStatus } from './journal.js';
+import { readJournal, type JournalEntry, type OutcomeStatus } from './journal.js';
 import { lockHolderAlive, readOwner } from './lock.js';
 import { RUN_ID_PATTERN } from './run-id.js';
-import { stateLayout } from './state-dir.js';
+import { checkStateDirTrust, stateLayout, stateOwnerUid } from './state-dir.js';
 
 export type RunOutcome = 'converged' | 'failed' | 'interrupted' | 'running';
 
@@ -68,6 +68,8 @@ export interface RunSummary {
   outcome: RunOutcome;
   counts: Record<RunStep['status'], number>;
   targets: RunTarget[];
+  /** Bytes of file copies in the run's backups (as its journal records them). */
+  backupBytes: number;
 }
 
 function stepsOf(entries: JournalEntry[]): RunStep[] {
@@ -97,11 +99,48 @@ async function isRunning(host: Host, lockPath: string, runId: string): Promise<b
   return lockHolderAlive(owner);
 }
 
-/** Reads one run's journal; null when there is none or it has no start entry. */
-export async function readRun(host: Host, stateDir: string, runId: string): Promise<RunRecord | null> {
+/** A run whose journal cannot be trusted or read back: reported, never acted on. */
+export interface DamagedRun {
+  runId: string;
+  reason: string;
+}
+
+export type RunRead = { run: RunRecord } | { damaged: DamagedRun } | null;
+
+/** Why a journal file is not one reconcile wrote (owner, mode, type); null when it is. */
+async function journalFileProblem(host: Host, file: string): Promise<string | null> {
+  const st = await host.lstat(file);
+  if (st === null) return null;
+  if (st.type !== 'file') return `its journal ${file} is a ${st.type}, not a file`;
+  if (st.uid !== stateOwnerUid()) return `its journal ${file} is owned by uid ${st.uid}, not by reconcile's user`;
+  if ((st.mode & 0o022) !== 0) return `its journal ${file} is writable by others (mode ${st.mode.toString(8).padStart(4, '0')})`;
+  return null;
+}
+
+function checkRecords(runId: string, entries: JournalEntry[]): string | null {
+  const starts = entries.filter((e) => e.type === 'start');
+  if (entries[0]?.type !== 'start' || starts.length !== 1) return 'its journal does not begin with exactly one start record';
+  if ((starts[0] as StartEntry).runId !== runId) return `its start record names run ${(starts[0] as StartEntry).runId}, not ${runId}`;
+  if (entries.filter((e) => e.type === 'end').length > 1) return 'its journal has more than one end record';
+  return null;
+}
+
+/**
+ * Reads one run's journal; null when there is none or it is empty (a run
+ * killed before its first line). A journal that fails the schema or was not
+ * written by reconcile makes the run damaged, with the reason.
+ */
+export async function readRunChecked(host: Host, stateDir: string, runId: string): Promise<RunRead> {
   const layout = stateLayout(stateDir);
-  const read = async () => parseJournal((await host.readText(layout.journal(runId))) ?? '');
+  const file = layout.journal(runId);
+  const read = async (): Promise<JournalEntry[] | string> => {
+    const problem = await journalFileProblem(host, file);
+    if (problem !== null) return problem;
+    const r = await readJournal((await host.readText(file)) ?? '');
+    return 'damage' in r ? `its journal is damaged at ${r.damage}` : (checkRecords(runId, r.entries) ?? r.entries);
+  };
   let entries = await read();
+  if (typeof entries === 'string') return { damaged: { runId, reason: entries } };
   const start = entries.find((e): e is StartEntry => e.type === 'start');
   if (!start) return null;
   let end = entries.find((e) => e.type === 'end');
@@ -114,37 +153,70 @@ export async function readRun(host: Host, stateDir: string, runId: string): Prom
     // Read again: a run that ended between the first read and the lock check
     // wrote its end before releasing the lock.
     entries = await read();
+    if (typeof entries === 'string') return { damaged: { runId, reason: entries } };
     end = entries.find((e) => e.type === 'end');
     outcome = end && end.type === 'end' ? end.status : 'interrupted';
   }
   const noticed = entries.find((e) => e.type === 'noticed');
   return {
-    runId,
-    time: start.time,
-    ...(end ? { endTime: end.time } : {}),
-    user: start.user,
-    hostname: start.hostname,
-    pid: start.pid,
-    root: start.root,
-    operation: start.operation,
-    ...(start.rollbackOf ? { rollbackOf: start.rollbackOf } : {}),
-    desired: start.desired,
-    outcome,
-    ...(noticed && noticed.type === 'noticed' ? { noticedBy: noticed.by } : {}),
-    steps: stepsOf(entries),
+    run: {
+      runId,
+      time: start.time,
+      ...(end ? { endTime: end.time } : {}),
+      user: start.user,
+      hostname: start.hostname,
+      pid: start.pid,
+      root: start.root,
+      operation: start.operation,
+      ...(start.rollbackOf ? { rollbackOf: start.rollbackOf } : {}),
+      desired: start.desired,
+      outcome,
+      ...(noticed && noticed.type === 'noticed' ? { noticedBy: noticed.by } : {}),
+      steps: stepsOf(entries),
+    },
   };
 }
 
-/** Every run in the state directory, oldest first. */
-export async function listRuns(host: Host, stateDir: string): Promise<RunRecord[]> {
+/** Reads one run's journal; null when there is none, it has no start entry, or it is damaged. */
+export async function readRun(host: Host, stateDir: string, runId: string): Promise<RunRecord | null> {
+  const r = await readRunChecked(host, stateDir, runId);
+  return r !== null && 'run' in r ? r.run : null;
+}
+
+export interface StateRuns {
+  /** Readable runs, oldest first. */
+  runs: RunRecord[];
+  /** Runs whose journal is damaged or untrusted, by id. */
+  damaged: DamagedRun[];
+}
+
+/**
+ * Every run in the state directory, after checking the state directory can
+ * be trusted (a UserError when not). Damaged runs are listed apart.
+ */
+export async function readStateRuns(host: Host, stateDir: string): Promise<StateRuns> {
+  await checkStateDirTrust(host, stateDir);
   const ids = (await host.readdir(stateLayout(stateDir).runs)).filter((n) => RUN_ID_PATTERN.test(n)).sort();
   const runs: RunRecord[] = [];
+  const damaged: DamagedRun[] = [];
   for (const id of ids) {
-    const run = await readRun(host, stateDir, id);
-    if (run) runs.push(run);
+    const r = await readRunChecked(host, stateDir, id);
+    if (r === null) continue;
+    if ('damaged' in r) damaged.push(r.damaged);
+    else runs.push(r.run);
   }
   // Ids sort by the second only; the start time has milliseconds.
-  return runs.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.runId < b.runId ? -1 : 1));
+  runs.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.runId < b.runId ? -1 : 1));
+  return { runs, damaged };
+}
+
+/** Every readable run in the state directory, oldest first (damaged ones left out). */
+export async function listRuns(host: Host, stateDir: string): Promise<RunRecord[]> {
+  return (await readStateRuns(host, stateDir)).runs;
+}
+
+export function describeDamaged(d: DamagedRun): string {
+  return `run ${d.runId} is damaged and skipped: ${d.reason}. It is never rolled back or acted on; look at it, then move it out of the runs directory.`;
 }
 
 /** Whether the run changed anything (or may have: an interrupted step). */
@@ -159,7 +231,8 @@ export function changedSomething(run: RunRecord): boolean {
 export function rolledBackBy(runs: RunRecord[]): Map<string, string[]> {
   const byTarget = new Map<string, RunRecord[]>();
   for (const r of runs) {
-    if (r.operation === 'rollback' && r.rollbackOf && r.outcome !== 'running') {
+    // Only a finished rollback undoes its run: one that died or failed part way leaves the run to roll back again.
+    if (r.operation === 'rollback' && r.rollbackOf && r.outcome === 'converged') {
       byTarget.set(r.rollbackOf, [...(byTarget.get(r.rollbackOf) ?? []), r]);
     }
   }
@@ -177,6 +250,29 @@ export function rolledBackBy(runs: RunRecord[]): Map<string, string[]> {
   return out;
 }
 
+/** Bytes of the file copies a run's backups hold; a path backed up twice (etc/group for two groups) is one copy. */
+export function backupBytesOf(run: RunRecord): number {
+  return backupBytesOfRecords(run.steps.flatMap((s) => s.backups));
+}
+
+export function backupBytesOfRecords(records: BackupRecord[]): number {
+  const sizes = new Map<string, number>();
+  for (const r of records) if (r.copy !== undefined) sizes.set(r.copy, r.size ?? 0);
+  return [...sizes.values()].reduce((a, b) => a + b, 0);
+}
+
+/** 1536 -> "1.5 KiB": sizes people read. */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u += 1;
+  }
+  return u === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
 export function summariseRun(run: RunRecord, undoneBy: string[] = []): RunSummary {
   const counts: Record<RunStep['status'], number> = { applied: 0, skipped: 0, failed: 0, interrupted: 0 };
   for (const s of run.steps) counts[s.status] += 1;
@@ -191,6 +287,7 @@ export function summariseRun(run: RunRecord, undoneBy: string[] = []): RunSummar
     rolledBackBy: undoneBy,
     outcome: run.outcome,
     counts,
+    backupBytes: backupBytesOf(run),
     targets: run.steps.map((s) => ({
       target: s.change.target,
       kind: s.change.kind,

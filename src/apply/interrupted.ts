@@ -8,9 +8,13 @@ import { listRuns, type RunRecord } from './history.js';
 import type { JournalEntry } from './journal.js';
 import { stateLayout } from './state-dir.js';
 
-/** Temp names RootedHost uses for atomic writes: .<name>.reconcile-<pid>-<hex>.tmp */
+/**
+ * Temp names RootedHost uses for atomic writes: .<name>.reconcile-<pid>-<hex>.tmp;
+ * and a tree of ours that a later cleanup renamed away again before it too
+ * was killed: ..<name>.reconcile-<pid>-<hex>.tmp.reconcile-<pid2>-<hex>.tmp.
+ */
 export function isTempNameOf(name: string, pid: number): boolean {
-  return new RegExp(`^\\..*\\.reconcile-${pid}-[0-9a-f]{8}\\.tmp$`).test(name);
+  return new RegExp(`^\\..*\\.reconcile-${pid}-[0-9a-f]{8}\\.tmp(\\.reconcile-\\d+-[0-9a-f]{8}\\.tmp)*$`).test(name);
 }
 
 /** Directories where a run's process may have left temp files. */

@@ -3,7 +3,9 @@
 
 import os from 'node:os';
 import path from 'node:path';
+import type { ErrorObject } from 'ajv';
 import type { Host } from '../host/types.js';
+import { schemaValidator } from '../model/schema-validator.js';
 import type { Change, Fingerprint } from '../plan/types.js';
 import type { BackupRecord } from './backup.js';
 
@@ -65,16 +67,59 @@ export class Journal {
   }
 }
 
+/** A journal's lines, torn lines skipped; no checks (tests and tools). Prefer readJournal. */
 export function parseJournal(text: string): JournalEntry[] {
   const entries: JournalEntry[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      entries.push(JSON.parse(line) as JournalEntry);
+      const value: unknown = JSON.parse(line);
+      if (value !== null && typeof value === 'object') entries.push(value as JournalEntry);
     } catch {
       // A line torn by a crash mid-append; a later run may have appended after it.
       continue;
     }
   }
   return entries;
+}
+
+export type JournalRead = { entries: JournalEntry[] } | { damage: string };
+
+function describeSchemaError(e: ErrorObject): string {
+  const where = e.instancePath === '' ? 'the record' : e.instancePath;
+  return `${where} ${e.message ?? 'is invalid'}`;
+}
+
+/**
+ * Parses and checks every record against schema/journal.schema.json. A line
+ * torn by a crash is allowed only where a crash leaves one: last, or followed
+ * only by "noticed" records that later runs appended. Anything else (a
+ * `null` line, a forged field) makes the whole run damaged: it is reported
+ * and never acted on.
+ */
+export async function readJournal(text: string): Promise<JournalRead> {
+  const validate = await schemaValidator('journal');
+  const entries: JournalEntry[] = [];
+  let tornAt: number | null = null;
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      tornAt ??= i + 1;
+      continue;
+    }
+    if (!validate(value)) {
+      const first = validate.errors?.[0];
+      return { damage: `line ${i + 1}: ${first ? describeSchemaError(first) : 'not a journal record'}` };
+    }
+    const entry = value as JournalEntry;
+    if (tornAt !== null && entry.type !== 'noticed') {
+      return { damage: `line ${tornAt} is not JSON, and records follow it (a crash only tears the last line)` };
+    }
+    entries.push(entry);
+  }
+  return { entries };
 }

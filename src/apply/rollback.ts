@@ -10,6 +10,7 @@
 // over the later change (itself backed up first, so nothing is lost).
 
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { UserError } from '../errors.js';
 import { readGroup } from '../host/group-db.js';
 import type { FileStat, Host } from '../host/types.js';
@@ -18,11 +19,11 @@ import type { Action, Change, Note, Plan, PlanError } from '../plan/types.js';
 import { displayContent } from '../kinds/shared/content.js';
 import { fingerprintOf, modeString } from '../kinds/shared/fingerprint.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
-import type { BackupRecord } from './backup.js';
-import { changedSomething, listRuns, rolledBackBy, type RunRecord, type RunStep } from './history.js';
+import { vouchForRecord, type BackupRecord } from './backup.js';
+import { changedSomething, describeDamaged, readStateRuns, rolledBackBy, type DamagedRun, type RunRecord, type RunStep } from './history.js';
 import { noticeInterruptedRuns } from './interrupted.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
-import { stateLayout } from './state-dir.js';
+import { DEFAULT_STATE_DIR, stateLayout, stateOwnerUid } from './state-dir.js';
 
 export interface RollbackConflict {
   target: string;
@@ -56,11 +57,13 @@ export interface RollbackResult {
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** The run to roll back: the one named, or the latest apply that changed something and is not undone. */
-export function chooseRun(runs: RunRecord[], stateDir: string, runId?: string): RunRecord {
+export function chooseRun(runs: RunRecord[], stateDir: string, runId?: string, damaged: DamagedRun[] = []): RunRecord {
   if (runId !== undefined) {
     if (!RUN_ID_PATTERN.test(runId)) {
       throw new UserError(`"${runId}" is not a run id (they look like 20260131T120000Z-1a2b3c). reconcile --history lists the runs.`);
     }
+    const bad = damaged.find((d) => d.runId === runId);
+    if (bad) throw new UserError(`cannot roll back ${describeDamaged(bad)}`);
     const run = runs.find((r) => r.runId === runId);
     if (!run) {
       throw new UserError(`there is no run ${runId} in ${stateLayout(stateDir).runs}. reconcile --history lists the runs.`);
@@ -157,28 +160,30 @@ interface Builder {
   notes: Note[];
 }
 
-async function backupBytes(host: Host, r: BackupRecord): Promise<Buffer> {
-  const bytes = r.copy === undefined ? null : await host.readFile(r.copy);
-  if (bytes === null || sha256(bytes) !== r.sha256) {
+/** Refuses a backup record that its copy and .meta.json do not vouch for; the bytes for a file. */
+async function vouched(host: Host, ctx: RestoreContext, r: BackupRecord): Promise<Buffer | undefined> {
+  const v = await vouchForRecord(host, ctx.backupDir, r, stateOwnerUid());
+  if (!v.ok) {
     throw new UserError(
-      `the backup of ${r.path} (${r.copy ?? 'no copy recorded'}) is missing or damaged (its sha256 does not match the journal), ` +
-        'so it cannot be put back. Restore that file by hand or from another backup.',
+      `the backup of ${r.path} (${r.copy ?? path.posix.join(ctx.backupDir, r.path)}) is missing or damaged: ${v.problem}. ` +
+        `Rollback puts back only what reconcile itself backed up, so nothing was changed. Restore ${r.path} by hand or from another backup.`,
     );
   }
-  return bytes;
+  return v.bytes;
+}
+
+interface RestoreContext {
+  runId: string;
+  /** This run's own backup directory: the only place its copies may come from. */
+  backupDir: string;
 }
 
 /**
  * Changes that put `target` (and, for a removed directory, everything under
  * it) back as the backup records say; a path with no record is removed.
  */
-async function restorePath(
-  host: Host,
-  step: RunStep,
-  target: string,
-  out: Builder,
-  runId: string,
-): Promise<void> {
+async function restorePath(host: Host, step: RunStep, target: string, out: Builder, ctx: RestoreContext): Promise<void> {
+  const runId = ctx.runId;
   const base = { resource: step.change.resource, kind: step.change.kind };
   const records = step.backups.filter((r) => r.path === target || r.path.startsWith(target + '/'));
   if (records.length === 0) {
@@ -196,13 +201,16 @@ async function restorePath(
     return;
   }
   for (const r of records) {
+    const bytes = await vouched(host, ctx, r);
+    // Already as before (a rollback that died part way restored it): nothing to do.
+    if (matchesRecord(await observe(host, r.path), r)) continue;
     const st = await host.lstat(r.path);
     const expect = fingerprintOf(st);
     const action = actionFor(st, r);
     const owner = `${modeString(r.mode)} ${r.uid}:${r.gid}`;
     switch (r.type) {
       case 'file': {
-        const bytes = await backupBytes(host, r);
+        if (bytes === undefined) throw new UserError(`the backup of ${r.path} has no copy of its bytes; restore it by hand.`);
         const current = st?.type === 'file' ? await host.readFile(r.path) : null;
         out.changes.push({
           ...base,
@@ -262,7 +270,16 @@ async function restorePath(
   }
 }
 
-async function planGroupStep(host: Host, step: RunStep, runId: string, force: boolean, out: Builder, conflicts: RollbackConflict[], alreadyBefore: string[]): Promise<void> {
+async function planGroupStep(
+  host: Host,
+  step: RunStep,
+  runId: string,
+  force: boolean,
+  out: Builder,
+  conflicts: RollbackConflict[],
+  alreadyBefore: string[],
+  resuming = false,
+): Promise<void> {
   const op = step.change.op;
   if (op.type !== 'group-members' || step.before.type !== 'group') return;
   const group = step.change.target;
@@ -276,11 +293,29 @@ async function planGroupStep(host: Host, step: RunStep, runId: string, force: bo
   const current = new Set(entry.members);
   const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((m) => b.has(m));
   if (sameSet(current, new Set(before))) {
+    // A rollback that died between putting the members back and putting them
+    // in their former order: finish the order (under --root, as a full rollback would).
+    if (resuming && !host.live && entry.members.join(',') !== before.join(',')) {
+      out.changes.push({
+        resource: step.change.resource,
+        kind: step.change.kind,
+        target: group,
+        action: 'update',
+        summary: `group ${group}: members back in their order before run ${runId}`,
+        members: { add: [], remove: [] },
+        expect: { type: 'group', members: entry.members },
+        op: { type: 'group-members', add: [], remove: [], order: [...before] },
+      });
+      return;
+    }
     alreadyBefore.push(`group ${group}`);
     return;
   }
   const asIntended = sameSet(current, intended);
-  if (!asIntended) {
+  // A rollback that died part way (gpasswd one member at a time on a live
+  // host) leaves each member the run changed as before or as intended.
+  const partly = resuming && [...current].every((m) => before.includes(m) || intended.has(m)) && before.filter((m) => intended.has(m)).every((m) => current.has(m));
+  if (!asIntended && !partly) {
     conflicts.push({
       target: `group ${group}`,
       reason: `its members are now ${[...current].join(',') || '(none)'}, not ${[...intended].join(',') || '(none)'} as run ${runId} left them`,
@@ -300,47 +335,133 @@ async function planGroupStep(host: Host, step: RunStep, runId: string, force: bo
     members: { add, remove },
     expect: { type: 'group', members: entry.members },
     // The exact former order only when nothing else changed the group.
-    op: { type: 'group-members', add, remove, ...(asIntended && !host.live ? { order: [...before] } : {}) },
+    op: { type: 'group-members', add, remove, ...((asIntended || partly) && !host.live ? { order: [...before] } : {}) },
   });
 }
 
-async function planPathStep(host: Host, step: RunStep, runId: string, force: boolean, out: Builder, conflicts: RollbackConflict[], alreadyBefore: string[]): Promise<void> {
+/** What a path-changing step left at one path it governs, intended by the run. */
+function intendedAt(step: RunStep, p: string, s: PathState, from: PathState | null): boolean {
+  const op = step.change.op;
+  if (p === step.change.target && op.type === 'rename-over') {
+    // The moved original at the path; its old name is judged on its own (a rollback that died may have restored it).
+    const moved = recordFor(step, op.from);
+    return moved !== undefined && matchesRecord(s, { ...moved, path: p });
+  }
+  if (p === step.change.target) return matchesIntended(step, s, from);
+  // The original a rename-over moved away, and anything under a removed tree: gone.
+  return s.stat === null;
+}
+
+/**
+ * A state only an interrupted rollback of this run leaves, between two
+ * system calls of one change: a node re-created with the backup's type and
+ * mode (and link target) but still owned by reconcile, lchown not yet done;
+ * or an attribute change with its owner done and its mode not. Accepted only
+ * when resuming, so a re-run finishes the restore without --force.
+ */
+function partiallyRestored(step: RunStep, s: PathState, r: BackupRecord | undefined): boolean {
+  const st = s.stat;
+  if (r === undefined || st === null || st.type !== r.type) return false;
+  if (r.type === 'file' && s.sha !== r.sha256) return false;
+  if (r.type === 'symlink' && s.link !== r.linkTarget) return false;
+  const ours = st.uid === stateOwnerUid() && st.gid === stateGid();
+  if (ours && (r.type === 'symlink' || st.mode === r.mode)) return true;
+  const op = step.change.op;
+  if (op.type !== 'set-attributes') return false;
+  const either = (now: number, before: number, after: number | undefined) => now === before || now === (after ?? before);
+  return either(st.mode, r.mode, op.mode) && either(st.uid, r.uid, op.uid) && either(st.gid, r.gid, op.gid);
+}
+
+const stateGid = () => (typeof process.getegid === 'function' ? process.getegid() : 0);
+
+/** The paths a step answers for: its target (and a rename's source), what its backups hold under them, and what is there now. */
+async function governedPaths(host: Host, step: RunStep, roots: string[]): Promise<string[]> {
+  const paths = new Set<string>(roots);
+  for (const r of step.backups) if (roots.some((t) => r.path === t || r.path.startsWith(t + '/'))) paths.add(r.path);
+  // Entries now under a directory the run removed: a partly restored tree, or something added since.
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 64) return;
+    for (const name of await host.readdir(dir)) {
+      const child = path.posix.join(dir, name);
+      paths.add(child);
+      if ((await host.lstat(child))?.type === 'dir') await walk(child, depth + 1);
+    }
+  };
+  for (const t of roots) {
+    if (recordFor(step, t)?.type === 'dir' && (await host.lstat(t))?.type === 'dir') await walk(t, 0);
+  }
+  return [...paths].sort();
+}
+
+async function planPathStep(host: Host, step: RunStep, ctx: PlanContext): Promise<void> {
   const { change } = step;
   const op = change.op;
+  const runId = ctx.runId;
   const from = op.type === 'rename-over' ? op.from : null;
   const s = await observe(host, change.target);
   const f = from === null ? null : await observe(host, from);
-  const beforeNow = matchesRecord(s, recordFor(step, change.target)) && (from === null || matchesRecord(f!, recordFor(step, from)));
-  if (beforeNow) {
-    alreadyBefore.push(change.target);
+  const roots = from === null ? [change.target] : [from, change.target];
+  const states = new Map<string, PathState>();
+  for (const p of await governedPaths(host, step, roots)) states.set(p, p === change.target ? s : p === from ? f! : await observe(host, p));
+  const isBefore = (p: string) => matchesRecord(states.get(p)!, recordFor(step, p));
+  if ([...states.keys()].every(isBefore)) {
+    ctx.alreadyBefore.push(change.target);
     return;
   }
-  const intended = matchesIntended(step, s, f);
-  if (!intended) {
-    const extra = from !== null ? `, and ${from} is ${describeState(f!)}` : '';
-    conflicts.push({ target: change.target, reason: `it is now ${describeState(s)}${extra}, not as run ${runId} left it` });
-    if (!force) return;
+  // As the run left it: every path as intended. Resuming a rollback that
+  // died part way: each path as before, as intended, or between two system
+  // calls of one restore, which the new rollback finishes.
+  const intended = [...states.keys()].every((p) => intendedAt(step, p, states.get(p)!, f));
+  const resumable =
+    ctx.resuming &&
+    [...states.keys()].every(
+      (p) => isBefore(p) || intendedAt(step, p, states.get(p)!, f) || partiallyRestored(step, states.get(p)!, recordFor(step, p)),
+    );
+  if (!intended && !resumable) {
+    const odd = [...states.keys()].filter((p) => !isBefore(p) && !intendedAt(step, p, states.get(p)!, f));
+    const what = odd.map((p) => (p === change.target ? 'it is now ' : `${p} is `) + describeState(states.get(p)!)).join(', and ');
+    ctx.conflicts.push({ target: change.target, reason: `${what}, not as run ${runId} left it` });
+    if (!ctx.force) return;
   }
   // A restored original goes back to its old name first (bytes, mode and
   // owner from the backup), then the path gets the wrapper back. Two writes
   // rather than a rename back, so no change of this rollback depends on
   // another having run first: each is checked against the target as it is now.
-  if (from !== null) await restorePath(host, step, from, out, runId);
-  await restorePath(host, step, change.target, out, runId);
+  if (from !== null) await restorePath(host, step, from, ctx.out, ctx);
+  await restorePath(host, step, change.target, ctx.out, ctx);
 }
 
-/** Works out what putting the run back takes; changes nothing. */
-export async function planRollback(host: Host, run: RunRecord, force: boolean): Promise<RollbackPlan> {
+interface PlanContext extends RestoreContext {
+  force: boolean;
+  /** A rollback of this run died or failed part way: its intermediate states are expected. */
+  resuming: boolean;
+  out: Builder;
+  conflicts: RollbackConflict[];
+  alreadyBefore: string[];
+}
+
+/**
+ * Works out what putting the run back takes; changes nothing. `resuming`:
+ * an earlier rollback of this run did not finish (see unfinishedRollbackOf).
+ */
+export async function planRollback(
+  host: Host,
+  run: RunRecord,
+  force: boolean,
+  opts: { stateDir?: string; resuming?: boolean } = {},
+): Promise<RollbackPlan> {
   const out: Builder = { changes: [], errors: [], notes: [] };
   const conflicts: RollbackConflict[] = [];
   const alreadyBefore: string[] = [];
+  const backupDir = stateLayout(opts.stateDir ?? DEFAULT_STATE_DIR).backups(run.runId);
+  const ctx: PlanContext = { runId: run.runId, backupDir, force, resuming: opts.resuming ?? false, out, conflicts, alreadyBefore };
   // Newest first, so a path changed twice ends as it was before the first change.
   for (const step of [...run.steps].reverse()) {
     if (!step.began) continue;
     if (step.change.op.type === 'group-members') {
-      await planGroupStep(host, step, run.runId, force, out, conflicts, alreadyBefore);
+      await planGroupStep(host, step, run.runId, force, out, conflicts, alreadyBefore, ctx.resuming);
     } else {
-      await planPathStep(host, step, run.runId, force, out, conflicts, alreadyBefore);
+      await planPathStep(host, step, ctx);
     }
   }
   // A directory removed whole takes what is under it along: separate changes
@@ -363,17 +484,29 @@ export function conflictMessage(rp: RollbackPlan): string {
   );
 }
 
+/** Whether a rollback of this run began and did not finish (killed, or some change failed). */
+export function unfinishedRollbackOf(runs: RunRecord[], runId: string): boolean {
+  return runs.some((r) => r.operation === 'rollback' && r.rollbackOf === runId && (r.outcome === 'interrupted' || r.outcome === 'failed'));
+}
+
 /** Plans and carries out the rollback of one run. Throws UserError on conflicts unless force. */
 export async function rollbackRun(host: Host, opts: RollbackOptions): Promise<RollbackResult> {
-  const run = chooseRun(await listRuns(host, opts.stateDir), opts.stateDir, opts.runId);
+  const { runs, damaged } = await readStateRuns(host, opts.stateDir);
+  const run = chooseRun(runs, opts.stateDir, opts.runId, damaged);
+  // Report and clean up after interrupted runs first: a rollback of this run
+  // killed part way leaves temp files beside the paths it was restoring.
+  const noticed = await noticeInterruptedRuns(host, opts.stateDir, newRunId());
+  const damageWarnings = [...damaged.map(describeDamaged), ...noticed];
   if (run.outcome === 'running') {
     throw new UserError(`run ${run.runId} is still running (pid ${run.pid} on ${run.hostname}): wait for it to finish, then roll it back.`);
   }
-  const rollback = await planRollback(host, run, opts.force);
+  const resuming = unfinishedRollbackOf(runs, run.runId);
+  const rollback = await planRollback(host, run, opts.force, { stateDir: opts.stateDir, resuming });
   if (rollback.conflicts.length > 0 && !opts.force) throw new UserError(conflictMessage(rollback));
-  if (rollback.plan.changes.length === 0) {
+  // A rollback that died after its last change still needs a finished run to mark this one rolled back.
+  if (rollback.plan.changes.length === 0 && !(resuming && rollback.plan.errors.length === 0)) {
     // Still report (and clean up after) a run killed before it changed anything.
-    return { rollback, result: null, warnings: await noticeInterruptedRuns(host, opts.stateDir, newRunId()) };
+    return { rollback, result: null, warnings: damageWarnings };
   }
   const result = await applyPlan(host, rollback.plan, {
     stateDir: opts.stateDir,
@@ -381,6 +514,7 @@ export async function rollbackRun(host: Host, opts: RollbackOptions): Promise<Ro
     desiredFiles: [],
     operation: 'rollback',
     rollbackOf: run.runId,
+    journalEvenIfEmpty: true,
   });
-  return { rollback, result, warnings: [] };
+  return { rollback, result, warnings: damageWarnings };
 }

@@ -2,7 +2,8 @@
 // Exit 0 only when every change applied and nothing is left pending.
 
 import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
-import { stateLayout } from '../apply/state-dir.js';
+import { formatBytes } from '../apply/history.js';
+import { refuseStateDirTargets, stateLayout } from '../apply/state-dir.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { renderChange } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
@@ -34,7 +35,7 @@ export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, 
     out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
   }
   for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${e.target})` : ''}: ${e.message}`);
-  if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)}`);
+  if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)} (${formatBytes(result.backupBytes)})`);
   const c = result.counts;
   out.push(`Apply: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + before.errors.length} failed.`);
   out.push(
@@ -50,9 +51,9 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const plan = await buildPlan(host, desired.resources, args.targets);
+  const plan = refuseStateDirTargets(await buildPlan(host, desired.resources, args.targets), stateDir);
   const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
-  const after = await buildPlan(host, desired.resources, args.targets);
+  const after = refuseStateDirTargets(await buildPlan(host, desired.resources, args.targets), stateDir);
   return reportApply(plan, result, after, stateDir, args, io);
 }
 
@@ -71,6 +72,7 @@ export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateD
           converged,
           pending: after.changes,
           ...(plan.partial ? { partial: plan.partial } : {}),
+          backupBytes: result.backupBytes,
         },
         null,
         2,

@@ -1,7 +1,7 @@
 // --history: the runs recorded in the state directory, newest first: who,
 // when, what changed, and how it ended. Reads only; takes no lock.
 
-import { listRuns, rolledBackBy, summariseRun, type RunSummary } from '../apply/history.js';
+import { describeDamaged, formatBytes, readStateRuns, rolledBackBy, summariseRun, type RunSummary } from '../apply/history.js';
 import type { CliArgs } from './args.js';
 import { openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
@@ -16,7 +16,7 @@ function renderRun(r: RunSummary): string {
   const counts = [`${c.applied} applied`, c.skipped ? `${c.skipped} skipped` : '', c.failed ? `${c.failed} failed` : '', c.interrupted ? `${c.interrupted} interrupted` : '']
     .filter(Boolean)
     .join(', ');
-  lines.push(`  ${counts}`);
+  lines.push(`  ${counts}; backups ${formatBytes(r.backupBytes)}`);
   for (const t of r.targets) {
     const status = t.status === 'applied' ? '' : `  [${t.status}${t.message ? `: ${t.message}` : ''}]`;
     lines.push(`  ${MARKER[t.action]} ${t.target}  (${t.kind} ${t.resource})${status}`);
@@ -28,13 +28,14 @@ function renderRun(r: RunSummary): string {
 export async function historyCommand(args: CliArgs, io: Output): Promise<number> {
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const runs = await listRuns(host, stateDir);
+  const { runs, damaged } = await readStateRuns(host, stateDir);
   const undone = rolledBackBy(runs);
   const summaries = runs.map((r) => summariseRun(r, undone.get(r.runId))).reverse();
   if (args.format === 'json') {
-    io.out(JSON.stringify({ root: host.root, stateDir, runs: summaries }, null, 2) + '\n');
+    io.out(JSON.stringify({ root: host.root, stateDir, runs: summaries, damaged }, null, 2) + '\n');
     return 0;
   }
+  for (const d of damaged) io.out(`warning: ${describeDamaged(d)}\n`);
   if (summaries.length === 0) {
     io.out(`No runs recorded in ${stateDir} (root ${host.root}).\n`);
     return 0;

@@ -10,8 +10,8 @@ import path from 'node:path';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import { packageRoot, readLocalText } from '../host/local-files.js';
 
-export type SchemaName = 'desired-state' | 'rule' | 'plan';
-export const SCHEMA_NAMES: readonly SchemaName[] = ['desired-state', 'rule', 'plan'];
+export type SchemaName = 'desired-state' | 'rule' | 'plan' | 'journal';
+export const SCHEMA_NAMES: readonly SchemaName[] = ['desired-state', 'rule', 'plan', 'journal'];
 
 export function schemaFile(name: SchemaName): string {
   return path.join(packageRoot(), 'schema', `${name}.schema.json`);

@@ -98,6 +98,25 @@ describe('--history', () => {
     expect(text.stdout).toContain(`  ${run.counts.applied} applied`);
   });
 
+  it('says how big each run\'s backups are', async () => {
+    const applied = await cli('--apply', '--desired', s.desired, '--root', s.root.dir, '--format', 'json');
+    const run = (await history()).runs[0]! as unknown as { runId: string; backupBytes: number };
+    // The bytes of every copy on disk (not the .meta.json beside each).
+    let onDisk = 0;
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) await walk(`${dir}/${e.name}`);
+        else if (!e.name.endsWith('.meta.json')) onDisk += (await fs.stat(`${dir}/${e.name}`)).size;
+      }
+    };
+    await walk(s.root.path(`/var/lib/reconcile/backups/${run.runId}`));
+    expect(onDisk).toBeGreaterThan(0);
+    expect(run.backupBytes).toBe(onDisk);
+    expect(JSON.parse(applied.stdout).backupBytes).toBe(onDisk);
+    const text = await cli('--history', '--root', s.root.dir);
+    expect(text.stdout).toContain(`; backups ${onDisk} bytes`);
+  });
+
   it('shows a skipped change with its reason', async () => {
     const { buildPlan } = await import('../../src/plan/build-plan.js');
     const { applyPlan } = await import('../../src/apply/apply-plan.js');

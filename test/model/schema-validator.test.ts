@@ -46,6 +46,12 @@ const documents: Record<string, unknown[]> = {
     { formatVersion: 1, type: 'reconcile-plan' },
     { formatVersion: 2, plan: { changes: [{ op: { type: 'restore-symlink' } }] } },
   ],
+  journal: [
+    { type: 'start', runId: '20260101T000000Z-abcdef', time: '2026-01-01T00:00:00.000Z', user: 'root', hostname: 'ds01', pid: 42, root: '/', operation: 'apply', desired: [] },
+    null,
+    { type: 'start', runId: '../../etc', time: 'yesterday' },
+    { type: 'outcome', seq: 1, time: '2026-01-01T00:00:00.000Z', status: 'exploded', message: 'x' },
+  ],
 };
 
 describe('precompiled schema validators', () => {
