@@ -2,6 +2,7 @@
 // when the resource says so; a guard (onlyIf) keeps real binaries that share
 // a name pattern with a wrapper.
 
+import { errorMessage } from '../../errors.js';
 import type { FileStat, Host } from '../../host/types.js';
 import type { AbsentResource } from './types.js';
 import { hasGlobMagic } from '../../host/glob-pattern.js';
@@ -21,8 +22,12 @@ export interface AbsentMatch {
 }
 
 export interface ObservedAbsent {
-  /** Per declared pattern, what exists now. */
-  patterns: { pattern: string; matches: AbsentMatch[] }[];
+  /**
+   * Per declared pattern, what exists now; `error` when that pattern (or one
+   * of its matches) cannot be probed, e.g. a parent is a symlink out of the
+   * root. An error belongs to its target: the other patterns are still planned.
+   */
+  patterns: { pattern: string; matches: AbsentMatch[]; errors: { target: string; message: string }[] }[];
 }
 
 async function probeMatch(host: Host, path: string, res: AbsentResource): Promise<AbsentMatch | null> {
@@ -45,11 +50,22 @@ export const absentHandler: ResourceHandler<AbsentResource, ObservedAbsent> = {
   async probe(host, res) {
     const patterns = await Promise.all(
       res.paths.map(async (pattern) => {
-        const paths = hasGlobMagic(pattern) ? await host.glob(pattern) : [pattern];
-        const matches = (await Promise.all(paths.map((p) => probeMatch(host, p, res)))).filter(
-          (m): m is AbsentMatch => m !== null,
+        const errors: { target: string; message: string }[] = [];
+        let paths: string[];
+        try {
+          paths = hasGlobMagic(pattern) ? await host.glob(pattern) : [pattern];
+        } catch (err) {
+          return { pattern, matches: [], errors: [{ target: pattern, message: errorMessage(err) }] };
+        }
+        const probed = await Promise.all(
+          paths.map((p) =>
+            probeMatch(host, p, res).catch((err: unknown) => {
+              errors.push({ target: p, message: errorMessage(err) });
+              return null;
+            }),
+          ),
         );
-        return { pattern, matches };
+        return { pattern, matches: probed.filter((m): m is AbsentMatch => m !== null), errors };
       }),
     );
     return { patterns };
@@ -58,8 +74,9 @@ export const absentHandler: ResourceHandler<AbsentResource, ObservedAbsent> = {
   diff(res, obs) {
     const out: DiffResult = { changes: [], unchanged: [], notes: [], errors: [] };
     const seen = new Set<string>();
-    for (const { pattern, matches } of obs.patterns) {
-      if (matches.length === 0) {
+    for (const { pattern, matches, errors } of obs.patterns) {
+      for (const e of errors) out.errors.push({ resource: res.id, kind: res.kind, target: e.target, message: e.message });
+      if (matches.length === 0 && errors.length === 0) {
         out.unchanged.push({ resource: res.id, kind: res.kind, target: pattern });
         continue;
       }

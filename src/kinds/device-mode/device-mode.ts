@@ -2,6 +2,7 @@
 // group. Each node is its own change. Symlinks are never followed, other
 // file types are never touched, and no match at all is normal (no GPUs).
 
+import { errorMessage } from '../../errors.js';
 import { lookupGid, lookupUid, ownerDisplay, accountSource } from '../../host/accounts.js';
 import type { FileStat, Host } from '../../host/types.js';
 import type { DeviceModeResource } from './types.js';
@@ -25,6 +26,8 @@ export interface DeviceModeObserved {
   groupSource: string;
   /** Every match of every pattern, each path once, sorted. */
   nodes: ObservedNode[];
+  /** Patterns or nodes that could not be probed: errors of those targets alone. */
+  failures: { target: string; message: string }[];
 }
 
 const FILE_TYPE_NAMES: Record<string, string> = {
@@ -39,12 +42,23 @@ export const deviceModeHandler: ResourceHandler<DeviceModeResource, DeviceModeOb
 
   async probe(host: Host, resource: DeviceModeResource): Promise<DeviceModeObserved> {
     const paths = new Set<string>();
-    for (const pattern of resource.paths) for (const p of await host.glob(pattern)) paths.add(p);
+    const failures: { target: string; message: string }[] = [];
+    for (const pattern of resource.paths) {
+      try {
+        for (const p of await host.glob(pattern)) paths.add(p);
+      } catch (err) {
+        failures.push({ target: pattern, message: errorMessage(err) });
+      }
+    }
     const nodes: ObservedNode[] = [];
     for (const p of [...paths].sort()) {
-      const stat = await host.lstat(p);
-      if (stat === null) continue; // vanished between glob and lstat
-      nodes.push({ path: p, stat, ...(await ownerDisplay(host, stat.uid, stat.gid)) });
+      try {
+        const stat = await host.lstat(p);
+        if (stat === null) continue; // vanished between glob and lstat
+        nodes.push({ path: p, stat, ...(await ownerDisplay(host, stat.uid, stat.gid)) });
+      } catch (err) {
+        failures.push({ target: p, message: errorMessage(err) });
+      }
     }
     return {
       uid: await lookupUid(host, resource.owner),
@@ -52,6 +66,7 @@ export const deviceModeHandler: ResourceHandler<DeviceModeResource, DeviceModeOb
       passwdSource: accountSource(host, 'passwd'),
       groupSource: accountSource(host, 'group'),
       nodes,
+      failures,
     };
   },
 
@@ -74,8 +89,11 @@ export const deviceModeHandler: ResourceHandler<DeviceModeResource, DeviceModeOb
     }
     const uid = observed.uid!;
     const gid = observed.gid!;
+    for (const f of observed.failures) {
+      result.errors.push({ resource: resource.id, kind: 'device-mode', target: f.target, message: f.message });
+    }
 
-    if (observed.nodes.length === 0) {
+    if (observed.nodes.length === 0 && observed.failures.length === 0) {
       result.notes.push({
         resource: resource.id,
         level: 'info',
