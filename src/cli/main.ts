@@ -10,14 +10,24 @@ import { applyCommand } from './apply-command.js';
 import { checkCommand } from './check-command.js';
 import { resolveRoot } from './context.js';
 import { historyCommand } from './history-command.js';
+import { modeHelp } from './mode-help.js';
 import { processOutput, type Output } from './output.js';
 import { planCommand } from './plan-command.js';
 import { rollbackCommand } from './rollback-command.js';
 import { validateCommand } from './validate-command.js';
 
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
+  if (argv.length === 0) {
+    // No mode is an error (a cron line that lost its mode must not "succeed").
+    io.err(`reconcile: error: say what to do: --plan, --apply, --validate, --check, --history or --rollback.\n\n${USAGE}`);
+    return 1;
+  }
   try {
     const args = parseArgs(argv);
+    if (args.help && args.mode !== 'help' && args.mode !== 'version') {
+      io.out(modeHelp(args.mode));
+      return 0;
+    }
     switch (args.mode) {
       case 'help':
         io.out(USAGE);
