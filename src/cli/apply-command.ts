@@ -4,9 +4,11 @@
 import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
 import { stateLayout } from '../apply/state-dir.js';
 import { buildPlan } from '../plan/build-plan.js';
+import { oneLine } from '../plan/render-escape.js';
 import { renderChange } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
 import type { CliArgs } from './args.js';
+import { withTargetFlags } from './command-line.js';
 import { loadDesired, openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
 
@@ -16,7 +18,39 @@ export function outcomeJson(o: ChangeOutcome): Record<string, string> {
   return { resource, kind, target, action, status: o.status, message: o.message };
 }
 
-function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string): string {
+/** The outcome lines of an apply or rollback; with `onlyProblems`, the skipped and failed ones only (--quiet). */
+export function renderOutcomes(outcomes: ChangeOutcome[], onlyProblems = false): string[] {
+  const out: string[] = [];
+  for (const o of outcomes) {
+    if (onlyProblems && o.status === 'applied') continue;
+    const tag = o.status === 'applied' ? 'ok     ' : o.status === 'skipped' ? 'skipped' : 'FAILED ';
+    const detail = o.status === 'applied' ? '' : `\n          ${oneLine(o.message)}`;
+    out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
+  }
+  return out;
+}
+
+function convergedLine(after: Plan): string {
+  return after.changes.length === 0 && after.errors.length === 0
+    ? 'The host is converged.'
+    : `The host is NOT converged: ${after.changes.length} change(s) still pending, ${after.errors.length} error(s). Run --plan to see them.`;
+}
+
+function applySummaryLine(before: Plan, result: ApplyResult): string {
+  const c = result.counts;
+  return `Apply: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + before.errors.length} failed.`;
+}
+
+/** --quiet: what failed, then one summary line. */
+function renderApplyQuiet(before: Plan, result: ApplyResult, after: Plan): string {
+  const out = renderOutcomes(result.outcomes, true);
+  for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${oneLine(e.target)})` : ''}: ${oneLine(e.message)}`);
+  out.push(`${applySummaryLine(before, result)} ${convergedLine(after)}`);
+  return out.join('\n') + '\n';
+}
+
+function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string, args: CliArgs): string {
+  if (args.quiet) return renderApplyQuiet(before, result, after);
   const out: string[] = [];
   if (before.changes.length === 0 && before.errors.length === 0) out.push('No changes: the host already matches the desired state.');
   else if (before.changes.length === 0) {
@@ -24,21 +58,12 @@ function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDi
     out.push(`Nothing could be changed: ${n} resource${n === 1 ? '' : 's'} could not be planned (errors below).`);
   }
   else out.push(`Applying ${before.changes.length} change${before.changes.length === 1 ? '' : 's'} (run ${result.runId}):`);
-  for (const w of result.warnings) out.push(`warning: ${w}`);
-  for (const o of result.outcomes) {
-    const tag = o.status === 'applied' ? 'ok     ' : o.status === 'skipped' ? 'skipped' : 'FAILED ';
-    const detail = o.status === 'applied' ? '' : `\n          ${o.message}`;
-    out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
-  }
-  for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${e.target})` : ''}: ${e.message}`);
+  for (const w of result.warnings) out.push(`warning: ${withTargetFlags(w, args)}`);
+  out.push(...renderOutcomes(result.outcomes));
+  for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${oneLine(e.target)})` : ''}: ${oneLine(e.message)}`);
   if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)}`);
-  const c = result.counts;
-  out.push(`Apply: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + before.errors.length} failed.`);
-  out.push(
-    after.changes.length === 0 && after.errors.length === 0
-      ? 'The host is converged.'
-      : `The host is NOT converged: ${after.changes.length} change(s) still pending, ${after.errors.length} error(s). Run --plan to see them.`,
-  );
+  out.push(applySummaryLine(before, result));
+  out.push(convergedLine(after));
   return out.join('\n') + '\n';
 }
 
@@ -67,7 +92,7 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
       ) + '\n',
     );
   } else {
-    io.out(renderApplyText(plan, result, after, stateDir));
+    io.out(renderApplyText(plan, result, after, stateDir, args));
   }
   return converged ? 0 : 1;
 }

@@ -5,20 +5,24 @@ import { buildPlan } from '../plan/build-plan.js';
 import { countBySeverity, failing, renderFindingsMarkdown, renderFindingsText } from '../plan/render-findings.js';
 import { planToJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
-import { renderPlanText } from '../plan/render-text.js';
+import { renderPlanErrors, renderPlanText, renderSummaryLine } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
 import { runRules } from '../rules/engine.js';
 import { loadRules } from '../rules/load.js';
+import type { DesiredState } from '../model/types.js';
 import type { Finding, Rule } from '../rules/types.js';
 import type { CliArgs } from './args.js';
 import { loadDesired, openHost, trustRules } from './context.js';
 import type { Output } from './output.js';
+import { localiseRemediation } from './remediation.js';
 
 export interface Assessment {
   plan: Plan;
   findings: Finding[];
   /** Rules that were evaluated (for metrics: zero series for passing rules). */
   evaluated: Rule[];
+  /** The desired state loaded (fixes name its files). */
+  desired?: DesiredState;
 }
 
 /** Plan + rules: what --plan and --check both compute. */
@@ -28,7 +32,7 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   const rules = await loadRules(args.rules);
   const host = await openHost(args);
   const [plan, run] = await Promise.all([buildPlan(host, desired.resources), runRules(host, rules)]);
-  return { plan, findings: run.findings, evaluated: run.evaluated };
+  return { plan, findings: run.findings, evaluated: run.evaluated, desired };
 }
 
 /** The --plan JSON object plus findings and summary.findings: the --check contract. */
@@ -47,8 +51,19 @@ export function assessmentJson(a: Assessment): Record<string, unknown> {
 
 export function renderAssessment(a: Assessment, args: CliArgs): string {
   if (args.format === 'json') return JSON.stringify(assessmentJson(a), null, 2) + '\n';
-  if (args.format === 'markdown') return renderPlanMarkdown(a.plan, { root: args.root }) + renderFindingsMarkdown(a.findings);
-  return renderPlanText(a.plan, { root: args.root }) + renderFindingsText(a.findings);
+  // For people, fixes name the desired-state file actually loaded and carry this run's flags (JSON keeps the rule's text).
+  const findings = a.desired ? a.findings.map((f) => ({ ...f, remediation: localiseRemediation(f.remediation, a.desired!, args) })) : a.findings;
+  if (args.format === 'markdown') return renderPlanMarkdown(a.plan, { root: args.root }) + renderFindingsMarkdown(findings);
+  if (args.quiet) return renderPlanErrors(a.plan).slice(1).map((l) => `${l}\n`).join('');
+  return renderPlanText(a.plan, { root: args.root }) + renderFindingsText(findings);
+}
+
+/** --plan --quiet: after the errors, one line with the plan's counts and the failing findings. */
+function quietSummaryLine(a: Assessment): string {
+  const sev = countBySeverity(a.findings);
+  const n = failing(a.findings).length;
+  const findings = n === 0 ? '' : ` Findings: ${sev.critical} critical, ${sev.warning} warning, ${sev.info} info.`;
+  return `${renderSummaryLine(a.plan)}${findings}\n`;
 }
 
 export function planExitCode(plan: Plan): number {
@@ -59,5 +74,6 @@ export function planExitCode(plan: Plan): number {
 export async function planCommand(args: CliArgs, io: Output): Promise<number> {
   const a = await assess(args, io);
   io.out(renderAssessment(a, args));
+  if (args.quiet && args.format === 'text') io.out(quietSummaryLine(a));
   return planExitCode(a.plan);
 }

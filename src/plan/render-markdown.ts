@@ -1,12 +1,14 @@
 // The plan as Markdown, for a code-review comment.
 
+import { oneLine } from './render-escape.js';
 import { renderSummaryLine, unifiedDiff } from './render-text.js';
 import type { Plan } from './types.js';
 
 const ICON = { create: '➕', update: '✏️', delete: '➖' } as const;
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** A table cell or list item: one line, control characters escaped, pipes kept out of the table syntax. */
+export function cell(text: string): string {
+  return oneLine(text.trim().replace(/\s*\n\s*/g, ' ')).replace(/\|/g, '\\|');
 }
 
 export function renderPlanMarkdown(plan: Plan, opts: { root: string }): string {
@@ -24,13 +26,14 @@ export function renderPlanMarkdown(plan: Plan, opts: { root: string }): string {
   }
   if (plan.notes.length) {
     out.push('**Notes**', '');
-    for (const n of plan.notes) out.push(`- ${n.level === 'warning' ? '⚠️ ' : ''}${n.resource}: ${n.message}`);
+    for (const n of plan.notes) out.push(`- ${n.level === 'warning' ? '⚠️ ' : ''}${n.resource}: ${cell(n.message)}`);
     out.push('');
   }
   if (plan.errors.length) {
     out.push('**Errors**', '');
-    for (const e of plan.errors) out.push(`- ❌ ${e.resource}: ${e.message}`);
+    for (const e of plan.errors) out.push(`- ❌ ${e.resource}${e.target ? ` (\`${cell(e.target)}\`)` : ''}: ${cell(e.message)}`);
     out.push('');
   }
-  return out.join('\n');
+  // Ends with a blank line, so that what follows (the findings) is not read as part of the last list item.
+  return out.join('\n') + '\n';
 }
