@@ -23,7 +23,7 @@ export function renderFindingsMarkdown(findings: Finding[]): string {
   if (findings.length === 0) return '';
   const out = ['**Findings**', '', '| severity | rule | target | message | fix |', '|---|---|---|---|---|'];
   for (const f of findings) {
-    const fix = f.status === 'fail' ? cell(f.remediation) : '';
+    const fix = f.status === 'fail' ? cell(f.remediation.trim().replace(/\s*\n\s*/g, ' ')) : '';
     out.push(`| ${f.status === 'skipped' ? 'skipped' : f.severity} | ${f.rule} | \`${cell(f.target)}\` | ${cell(f.message)} | ${fix} |`);
   }
   return out.join('\n') + '\n\n';

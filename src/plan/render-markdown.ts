@@ -8,7 +8,7 @@ const ICON = { create: '➕', update: '✏️', delete: '➖' } as const;
 
 /** A table cell or list item: one line, control characters escaped, pipes kept out of the table syntax. */
 export function cell(text: string): string {
-  return oneLine(text.trim().replace(/\s*\n\s*/g, ' ')).replace(/\|/g, '\\|');
+  return oneLine(text).replace(/\|/g, '\\|');
 }
 
 export function renderPlanMarkdown(plan: Plan, opts: { root: string }): string {

@@ -15,10 +15,10 @@ function indent(text: string, by = '    '): string {
 }
 
 export function unifiedDiff(target: string, before: string | null, after: string | null): string {
-  // The name goes into the header lines: a newline in it must not forge a diff line.
+  // A name with control characters is quoted and escaped by the diff package itself, as git does.
   const patch = createTwoFilesPatch(
-    before === null ? '/dev/null' : `a${oneLine(target)}`,
-    after === null ? '/dev/null' : `b${oneLine(target)}`,
+    before === null ? '/dev/null' : `a${target}`,
+    after === null ? '/dev/null' : `b${target}`,
     before ?? '',
     after ?? '',
     undefined,
