@@ -18,6 +18,8 @@ export interface ApplyOptions {
   runId?: string;
   operation?: 'apply' | 'rollback';
   rollbackOf?: string;
+  /** Hears of each change before it is carried out (the CLI's progress line on a terminal). */
+  onProgress?: (done: number, total: number, target: string) => void;
 }
 
 export interface ChangeOutcome extends Outcome {
@@ -59,6 +61,7 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
       ...(opts.rollbackOf ? { rollbackOf: opts.rollbackOf } : {}),
     });
     for (const [seq, change] of plan.changes.entries()) {
+      opts.onProgress?.(seq + 1, plan.changes.length, change.target);
       let began = false;
       const outcome = await applyChange(host, change, layout.backups(runId), {
         beforeAct: (backups, before) => {

@@ -11,6 +11,7 @@ import type { CliArgs } from './args.js';
 import { withTargetFlags } from './command-line.js';
 import { loadDesired, openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
+import { progressOn } from './progress.js';
 
 /** One change's outcome in --format json: the plan's identifying fields plus status and message. */
 export function outcomeJson(o: ChangeOutcome): Record<string, string> {
@@ -71,9 +72,16 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const plan = await buildPlan(host, desired.resources);
-  const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
-  const after = await buildPlan(host, desired.resources);
+  const progress = progressOn(io);
+  const plan = await buildPlan(host, desired.resources, (done, total, id) => progress.update('planning', done, total, id));
+  const result = await applyPlan(host, plan, {
+    stateDir,
+    lockTimeoutSeconds: args.lockTimeout,
+    desiredFiles: desired.files,
+    onProgress: (done, total, target) => progress.update('applying', done, total, target),
+  });
+  const after = await buildPlan(host, desired.resources, (done, total, id) => progress.update('checking', done, total, id));
+  progress.clear();
   const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0;
   if (args.format === 'json') {
     io.out(

@@ -8,6 +8,8 @@ export interface Output {
   isTTY: boolean;
   /** stderr is a terminal (progress lines). */
   errIsTTY?: boolean;
+  /** A progress line on stderr, written as is (its own \r and erase-line codes). */
+  status?(text: string): void;
 }
 
 /** Streams whose reader has gone (EPIPE): nothing more is written to them. */
@@ -27,6 +29,7 @@ export const processOutput: Output = {
   err: (t) => write(process.stderr, t),
   isTTY: Boolean(process.stdout.isTTY),
   errIsTTY: Boolean(process.stderr.isTTY),
+  status: (t) => write(process.stderr, t),
 };
 
 /**

@@ -14,6 +14,7 @@ import type { Finding, Rule } from '../rules/types.js';
 import type { CliArgs } from './args.js';
 import { loadDesired, openHost, trustRules } from './context.js';
 import type { Output } from './output.js';
+import { progressOn } from './progress.js';
 import { localiseRemediation } from './remediation.js';
 
 export interface Assessment {
@@ -31,7 +32,12 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   await trustRules(args, io.err);
   const rules = await loadRules(args.rules);
   const host = await openHost(args);
-  const [plan, run] = await Promise.all([buildPlan(host, desired.resources), runRules(host, rules)]);
+  const progress = progressOn(io);
+  const [plan, run] = await Promise.all([
+    buildPlan(host, desired.resources, (done, total, id) => progress.update('planning', done, total, id)),
+    runRules(host, rules),
+  ]);
+  progress.clear();
   return { plan, findings: run.findings, evaluated: run.evaluated, desired };
 }
 

@@ -65,5 +65,6 @@ export function humanOutput(io: Output, args: CliArgs, env: NodeJS.ProcessEnv = 
     err: (t) => io.err(escapeControls(t)),
     isTTY: io.isTTY,
     errIsTTY: io.errIsTTY,
+    ...(io.status ? { status: io.status } : {}),
   };
 }

@@ -83,8 +83,20 @@ function refuseSharedTargets(resources: Resource[], results: DiffResult[]): void
   }
 }
 
-export async function buildPlan(host: Host, resources: Resource[]): Promise<Plan> {
-  const results = await Promise.all(resources.map((r) => planResource(host, r)));
+/** `onProgress` hears of each resource planned (the CLI's progress line on a terminal). */
+export async function buildPlan(
+  host: Host,
+  resources: Resource[],
+  onProgress?: (done: number, total: number, resource: string) => void,
+): Promise<Plan> {
+  let done = 0;
+  const results = await Promise.all(
+    resources.map(async (r) => {
+      const result = await planResource(host, r);
+      onProgress?.(++done, resources.length, r.id);
+      return result;
+    }),
+  );
   refuseSharedTargets(resources, results);
   const merged = {
     changes: results.flatMap((r) => r.changes),
