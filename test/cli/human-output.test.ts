@@ -7,6 +7,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { parseArgs } from '../../src/cli/args.js';
+import { withTargetFlags } from '../../src/cli/command-line.js';
 import { main } from '../../src/cli/main.js';
 import { makeRoot, type TempRoot } from '../helpers/temp-root.js';
 import { makeScenario, type Scenario } from '../safety/scenario.js';
@@ -80,6 +82,18 @@ describe('copy-paste hints carry the run\'s flags', () => {
     expect(String(words.stdout).split('\n')).toEqual(['--rollback', expect.stringMatching(/^\d{8}T/), '--root', spaced, '--state-dir', '/srv/rc']);
   });
 
+  it('error hints ("reconcile --history lists the runs") name --root and --state-dir too', async () => {
+    const r = await root({});
+    const bad = await cli('--rollback', 'latest', '--root', r.dir);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`reconcile --history --root ${r.dir} lists the runs`);
+    const none = await cli('--rollback', '--root', r.dir, '--state-dir', '/srv/rc');
+    expect(none.stderr).toContain(`reconcile --history --root ${r.dir} --state-dir /srv/rc lists the runs`);
+    expect(none.stderr).toContain(`reconcile --rollback RUN_ID --root ${r.dir} --state-dir /srv/rc.`);
+    // On the live root with the default state dir there is nothing to add.
+    expect(withTargetFlags('See reconcile --history.', parseArgs(['--apply']))).toBe('See reconcile --history.');
+  });
+
   it('a finding\'s fix names the desired-state file loaded and carries --desired and --root', async () => {
     const r = await incident('incident-2-nvidia-smi-wrapper');
     const dir = await tempDir();
@@ -126,8 +140,6 @@ describe('rollback text', () => {
     await fs.chmod(s.root.path('/etc/gone.conf'), 0o640);
     await fs.chown(s.root.path('/etc/gone.conf'), 0, 50);
     const r = await cli('--rollback', '--root', s.root.dir);
-    const j = await cli('--history', '--root', s.root.dir, '--format', 'json');
-    expect(j.code).toBe(0);
     expect(r.stdout).toMatch(/^ {2}already \/etc\/gone\.conf {2}\(as it was before run \S+\)$/m);
   });
 });
@@ -141,6 +153,13 @@ describe('--quiet', () => {
     const a = await cli('--apply', '--desired', s.desired, '--root', s.root.dir, '--quiet');
     expect(a.code).toBe(0);
     expect(a.stdout).toMatch(/^Apply: \d+ applied, 0 skipped, 0 failed\. The host is converged\.\n$/);
+  });
+
+  it('check: only the summary line', async () => {
+    const s = await scenario();
+    const c = await cli('--check', '--desired', s.desired, '--root', s.root.dir, '--quiet');
+    expect(c.code).toBe(2);
+    expect(c.stdout).toMatch(/^Check DRIFT: \d+ change\(s\) pending, 0 error\(s\), findings: .*\n$/);
   });
 });
 
