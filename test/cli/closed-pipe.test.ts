@@ -2,6 +2,7 @@
 // is not a crash: the built CLI stops writing quietly and keeps its mode's
 // exit code. Real pipes, through bash, as a user would type them.
 
+import { promises as fs } from 'node:fs';
 import { execa } from 'execa';
 import { snapshot } from '../safety/snapshot.js';
 import { bin, ensureBuilt, repo } from '../safety/built-cli.js';
@@ -36,6 +37,17 @@ describe('closed pipe', () => {
       expect(r.stderr).not.toMatch(/EPIPE|internal error|at .*\.js/);
       expect(r.status).toBe(2);
     }
+  });
+
+  it('stderr on a closed pipe too (a warning, then the plan: 2>&1 | true) keeps exit 2', async () => {
+    if (process.getuid?.() !== 0) return console.warn('skipped: the --insecure-config warning is only printed as root');
+    const s = await makeScenario();
+    scenarios.push(s);
+    await fs.chmod(s.desired, 0o666); // untrusted: --insecure-config warns on stderr before anything else
+    const quoted = ['node', bin, '--plan', '--insecure-config', '--desired', s.desired, '--root', s.root.dir].map((a) => `'${a}'`).join(' ');
+    const r = await execa('bash', ['-c', `${quoted} 2>&1 | true; echo "status=\${PIPESTATUS[0]}"`], { cwd: repo, reject: false });
+    expect(String(r.stdout)).toBe('status=2');
+    expect(String(r.stderr)).toBe('');
   });
 
   it('--apply | true applies, exits 0, and the host is converged', async () => {
