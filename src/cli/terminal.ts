@@ -40,7 +40,9 @@ function colourOf(line: string): Colour | null {
   if (m) return ACTION_COLOUR[m[1]!]!;
   if (/^ {2}(FAILED|x |CRITICAL)/.test(line) || /^Errors:$/.test(line) || /^The host is NOT converged/.test(line)) return 'red';
   if (/^ {2}(skipped|WARNING)/.test(line) || /^warning: /.test(line)) return 'yellow';
-  if (/^The host is converged\.$/.test(line)) return 'green';
+  if (/^The host is converged\.$/.test(line) || /^Check clean:/.test(line)) return 'green';
+  if (/^Check DRIFT:/.test(line)) return 'yellow';
+  if (/^Check error:/.test(line)) return 'red';
   m = /^ {2}([+~-]) /.exec(line); // --history targets
   if (m) return ACTION_COLOUR[m[1]!]!;
   return null;

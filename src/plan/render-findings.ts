@@ -2,7 +2,7 @@
 
 import type { Finding } from '../rules/types.js';
 import { oneLine } from './render-escape.js';
-import { cell } from './render-markdown.js';
+import { cell, codeSpan } from './render-markdown.js';
 
 export function failing(findings: Finding[]): Finding[] {
   return findings.filter((f) => f.status === 'fail');
@@ -24,7 +24,7 @@ export function renderFindingsMarkdown(findings: Finding[]): string {
   const out = ['**Findings**', '', '| severity | rule | target | message | fix |', '|---|---|---|---|---|'];
   for (const f of findings) {
     const fix = f.status === 'fail' ? cell(f.remediation.trim().replace(/\s*\n\s*/g, ' ')) : '';
-    out.push(`| ${f.status === 'skipped' ? 'skipped' : f.severity} | ${f.rule} | \`${cell(f.target)}\` | ${cell(f.message)} | ${fix} |`);
+    out.push(`| ${f.status === 'skipped' ? 'skipped' : f.severity} | ${f.rule} | ${codeSpan(f.target)} | ${cell(f.message)} | ${fix} |`);
   }
   return out.join('\n') + '\n\n';
 }

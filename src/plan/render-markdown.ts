@@ -11,18 +11,31 @@ export function cell(text: string): string {
   return oneLine(text).replace(/\|/g, '\\|');
 }
 
+/** A name as inline code; a name with backticks gets a longer fence, as CommonMark allows. */
+export function codeSpan(text: string): string {
+  const t = cell(text);
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest === 0 ? `${fence}${t}${fence}` : `${fence} ${t} ${fence}`;
+}
+
+/** Text inside raw HTML (the <summary> of a diff): no tags from file names. */
+function html(text: string): string {
+  return cell(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export function renderPlanMarkdown(plan: Plan, opts: { root: string }): string {
   const out: string[] = [`### reconcile plan for \`${opts.root}\``, '', `**${renderSummaryLine(plan)}**`, ''];
   if (plan.changes.length > 0) {
     out.push('| | target | kind | resource | change |', '|---|---|---|---|---|');
     for (const c of plan.changes) {
-      out.push(`| ${ICON[c.action]} | \`${cell(c.target)}\` | ${c.kind} | ${cell(c.resource)} | ${cell(c.summary)} |`);
+      out.push(`| ${ICON[c.action]} | ${codeSpan(c.target)} | ${c.kind} | ${cell(c.resource)} | ${cell(c.summary)} |`);
     }
     out.push('');
   }
   for (const c of plan.changes) {
     if (!c.content || c.content.before === c.content.after) continue;
-    out.push(`<details><summary>${cell(c.target)}</summary>`, '', '```diff', unifiedDiff(c.target, c.content.before, c.content.after), '```', '', '</details>', '');
+    out.push(`<details><summary>${html(c.target)}</summary>`, '', '```diff', unifiedDiff(c.target, c.content.before, c.content.after), '```', '', '</details>', '');
   }
   if (plan.notes.length) {
     out.push('**Notes**', '');
@@ -31,7 +44,7 @@ export function renderPlanMarkdown(plan: Plan, opts: { root: string }): string {
   }
   if (plan.errors.length) {
     out.push('**Errors**', '');
-    for (const e of plan.errors) out.push(`- ❌ ${e.resource}${e.target ? ` (\`${cell(e.target)}\`)` : ''}: ${cell(e.message)}`);
+    for (const e of plan.errors) out.push(`- ❌ ${e.resource}${e.target ? ` (${codeSpan(e.target)})` : ''}: ${cell(e.message)}`);
     out.push('');
   }
   // Ends with a blank line, so that what follows (the findings) is not read as part of the last list item.

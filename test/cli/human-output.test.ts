@@ -131,6 +131,18 @@ describe('markdown', () => {
   });
 });
 
+describe('markdown names', () => {
+  it('a name with backticks or HTML cannot break the table or the review comment', async () => {
+    const r = await root({ 'etc/a`b<img src=x>': 'x\n' });
+    const dir = await tempDir();
+    const desired = path.join(dir, 'd.yaml');
+    await fs.writeFile(desired, 'version: 1\nresources:\n  - id: odd\n    kind: absent\n    paths: ["/etc/a*"]\n');
+    const p = await cli('--plan', '--desired', desired, '--root', r.dir, '--format', 'markdown');
+    expect(p.stdout).toContain('| ➖ | `` /etc/a`b<img src=x> `` | absent | odd |');
+    expect(p.stdout).toContain('<details><summary>/etc/a`b&lt;img src=x&gt;</summary>');
+  });
+});
+
 describe('rollback text', () => {
   it('lists the targets that are already as before the run (not only in JSON)', async () => {
     const s = await scenario();
