@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, UserError } from '../errors.js';
 import { packageRoot } from '../host/local-files.js';
+import { escapeControls } from '../plan/render-escape.js';
 import { parseArgs, USAGE, type CliArgs } from './args.js';
 import { applyCommand } from './apply-command.js';
 import { checkCommand } from './check-command.js';
@@ -16,7 +17,6 @@ import { processOutput, type Output } from './output.js';
 import { planCommand } from './plan-command.js';
 import { rollbackCommand } from './rollback-command.js';
 import { humanOutput } from './terminal.js';
-import { escapeControls } from '../plan/render-escape.js';
 import { validateCommand } from './validate-command.js';
 
 export async function main(argv: string[], raw: Output = processOutput): Promise<number> {
