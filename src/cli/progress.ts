@@ -21,12 +21,15 @@ export function progressOn(io: Output, env: NodeJS.ProcessEnv = process.env): Pr
   const start = Date.now();
   let shownAt = 0;
   let shown = false;
+  let lastVerb = '';
   return {
     update(verb, done, total, what) {
       const now = Date.now();
       if (now - start < delay) return;
-      // At most ten redraws a second: a terminal is slower than a fast apply.
-      if (shown && now - shownAt < 100 && done !== total) return;
+      // At most ten redraws a second (a terminal is slower than a fast apply), but
+      // always the first and the last of each stage.
+      if (shown && now - shownAt < 100 && done !== total && verb === lastVerb) return;
+      lastVerb = verb;
       shown = true;
       shownAt = now;
       const width = Math.max(20, (process.stderr.columns || 80) - 1);
