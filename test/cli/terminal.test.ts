@@ -19,6 +19,14 @@ afterAll(async () => {
   await Promise.all(scenarios.map((s) => s.cleanup()));
 });
 
+/** script(1) (util-linux) makes the pseudo-terminal: skipped with the reason without it, a failure under CI. */
+function needScript(): boolean {
+  if (hasScript) return true;
+  if (process.env.CI === 'true') throw new Error('script(1) is missing: install util-linux');
+  console.warn('skipped: script(1) (util-linux) is missing');
+  return false;
+}
+
 async function fresh(): Promise<Scenario> {
   const s = await makeScenario();
   scenarios.push(s);
@@ -47,7 +55,7 @@ async function offTerminal(args: string[], env: Record<string, string> = {}) {
 
 describe('colour', () => {
   it('on a terminal: create green, delete red, update yellow', async () => {
-    if (!hasScript) return console.warn('skipped: script(1) is missing');
+    if (!needScript()) return;
     const s = await fresh();
     const r = await onTerminal(['--plan', '--desired', s.desired, '--root', s.root.dir]);
     expect(r.code).toBe(2);
@@ -64,7 +72,7 @@ describe('colour', () => {
     ['--format markdown', ['--format', 'markdown'], {}],
     ['NO_COLOR even with FORCE_COLOR', [], { NO_COLOR: '1', FORCE_COLOR: '1' }],
   ])('never with %s', async (_why, extra, env) => {
-    if (!hasScript) return console.warn('skipped: script(1) is missing');
+    if (!needScript()) return;
     const s = await fresh();
     const r = await onTerminal(['--plan', '--desired', s.desired, '--root', s.root.dir, ...extra], env);
     expect(r.code).toBe(2);
@@ -85,7 +93,7 @@ describe('colour', () => {
 describe('progress', () => {
   // RECONCILE_PROGRESS_DELAY_MS=0 shows the line at once instead of after about a second.
   it('on a terminal: "applying N/M target" on stderr while an apply runs', async () => {
-    if (!hasScript) return console.warn('skipped: script(1) is missing');
+    if (!needScript()) return;
     const s = await fresh();
     const r = await onTerminal(['--apply', '--desired', s.desired, '--root', s.root.dir], { RECONCILE_PROGRESS_DELAY_MS: '0' });
     expect(r.code).toBe(0);
