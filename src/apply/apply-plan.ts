@@ -27,6 +27,8 @@ export interface ApplyOptions {
   verifyUnderLock?: () => Promise<void>;
   /** Journal a run with no changes too (a rollback finishing one that died after its last change). */
   journalEvenIfEmpty?: boolean;
+  /** Hears of each change before it is carried out (the CLI's progress line on a terminal). */
+  onProgress?: (done: number, total: number, target: string) => void;
 }
 
 export interface ChangeOutcome extends Outcome {
@@ -74,6 +76,7 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
       ...(opts.rollbackOf ? { rollbackOf: opts.rollbackOf } : {}),
     });
     for (const [seq, change] of plan.changes.entries()) {
+      opts.onProgress?.(seq + 1, plan.changes.length, change.target);
       if (touchesStateDir(change, opts.stateDir)) {
         // Plans are refused this at plan time; a plan built elsewhere is refused here, before any backup.
         const message = stateDirRefusal(change.target, opts.stateDir);

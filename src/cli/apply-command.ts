@@ -5,13 +5,16 @@ import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-
 import { formatBytes } from '../apply/history.js';
 import { refuseStateDirTargets, stateLayout } from '../apply/state-dir.js';
 import { buildPlan } from '../plan/build-plan.js';
+import { oneLine } from '../plan/render-escape.js';
 import { renderChange } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
 import type { CliArgs } from './args.js';
+import { withTargetFlags } from './command-line.js';
 import { loadDesired, openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
 import { partialWarning } from './partial-warning.js';
 import { savedPlanApplyCommand } from './saved-plan-apply.js';
+import { progressOn } from './progress.js';
 
 /** One change's outcome in --format json: the plan's identifying fields plus status and message. */
 export function outcomeJson(o: ChangeOutcome): Record<string, string> {
@@ -19,7 +22,39 @@ export function outcomeJson(o: ChangeOutcome): Record<string, string> {
   return { resource, kind, target, action, status: o.status, message: o.message };
 }
 
-export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string): string {
+/** The outcome lines of an apply or rollback; with `onlyProblems`, the skipped and failed ones only (--quiet). */
+export function renderOutcomes(outcomes: ChangeOutcome[], onlyProblems = false): string[] {
+  const out: string[] = [];
+  for (const o of outcomes) {
+    if (onlyProblems && o.status === 'applied') continue;
+    const tag = o.status === 'applied' ? 'ok     ' : o.status === 'skipped' ? 'skipped' : 'FAILED ';
+    const detail = o.status === 'applied' ? '' : `\n          ${oneLine(o.message)}`;
+    out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
+  }
+  return out;
+}
+
+function convergedLine(after: Plan): string {
+  return after.changes.length === 0 && after.errors.length === 0
+    ? 'The host is converged.'
+    : `The host is NOT converged: ${after.changes.length} change(s) still pending, ${after.errors.length} error(s). Run --plan to see them.`;
+}
+
+function applySummaryLine(before: Plan, result: ApplyResult): string {
+  const c = result.counts;
+  return `Apply: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + before.errors.length} failed.`;
+}
+
+/** --quiet: what failed, then one summary line. */
+function renderApplyQuiet(before: Plan, result: ApplyResult, after: Plan): string {
+  const out = renderOutcomes(result.outcomes, true);
+  for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${oneLine(e.target)})` : ''}: ${oneLine(e.message)}`);
+  out.push(`${applySummaryLine(before, result)} ${convergedLine(after)}`);
+  return out.join('\n') + '\n';
+}
+
+export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, stateDir: string, args: CliArgs): string {
+  if (args.quiet) return renderApplyQuiet(before, result, after);
   const out: string[] = [];
   if (before.partial) out.push(partialWarning(before.partial.targets));
   if (before.changes.length === 0 && before.errors.length === 0) out.push('No changes: the host already matches the desired state.');
@@ -28,21 +63,12 @@ export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, 
     out.push(`Nothing could be changed: ${n} resource${n === 1 ? '' : 's'} could not be planned (errors below).`);
   }
   else out.push(`Applying ${before.changes.length} change${before.changes.length === 1 ? '' : 's'} (run ${result.runId}):`);
-  for (const w of result.warnings) out.push(`warning: ${w}`);
-  for (const o of result.outcomes) {
-    const tag = o.status === 'applied' ? 'ok     ' : o.status === 'skipped' ? 'skipped' : 'FAILED ';
-    const detail = o.status === 'applied' ? '' : `\n          ${o.message}`;
-    out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
-  }
-  for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${e.target})` : ''}: ${e.message}`);
+  for (const w of result.warnings) out.push(`warning: ${withTargetFlags(w, args)}`);
+  out.push(...renderOutcomes(result.outcomes));
+  for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${oneLine(e.target)})` : ''}: ${oneLine(e.message)}`);
   if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)} (${formatBytes(result.backupBytes)})`);
-  const c = result.counts;
-  out.push(`Apply: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + before.errors.length} failed.`);
-  out.push(
-    after.changes.length === 0 && after.errors.length === 0
-      ? 'The host is converged.'
-      : `The host is NOT converged: ${after.changes.length} change(s) still pending, ${after.errors.length} error(s). Run --plan to see them.`,
-  );
+  out.push(applySummaryLine(before, result));
+  out.push(convergedLine(after));
   return out.join('\n') + '\n';
 }
 
@@ -51,9 +77,22 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const plan = refuseStateDirTargets(await buildPlan(host, desired.resources, args.targets), stateDir);
-  const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
-  const after = refuseStateDirTargets(await buildPlan(host, desired.resources, args.targets), stateDir);
+  const progress = progressOn(io);
+  const plan = refuseStateDirTargets(
+    await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id)),
+    stateDir,
+  );
+  const result = await applyPlan(host, plan, {
+    stateDir,
+    lockTimeoutSeconds: args.lockTimeout,
+    desiredFiles: desired.files,
+    onProgress: (done, total, target) => progress.update('applying', done, total, target),
+  });
+  const after = refuseStateDirTargets(
+    await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id)),
+    stateDir,
+  );
+  progress.clear();
   return reportApply(plan, result, after, stateDir, args, io);
 }
 
@@ -79,7 +118,7 @@ export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateD
       ) + '\n',
     );
   } else {
-    io.out(renderApplyText(plan, result, after, stateDir));
+    io.out(renderApplyText(plan, result, after, stateDir, args));
   }
   return converged ? 0 : 1;
 }

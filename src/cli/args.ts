@@ -2,6 +2,7 @@
 // default. Knows flags, not what they do.
 
 import { UserError } from '../errors.js';
+import { closest } from '../model/schema-errors.js';
 
 export type Mode = 'plan' | 'apply' | 'validate' | 'check' | 'history' | 'rollback';
 export type Format = 'text' | 'json' | 'markdown';
@@ -25,12 +26,18 @@ export interface CliArgs {
   planFile?: string;
   /** --target ID_OR_TARGET (repeatable): limit the run to these resources or targets. */
   targets: string[];
+  /** --help given with a mode: print that mode's help. */
+  help: boolean;
+  /** --no-color: never colour, even on a terminal. */
+  noColor: boolean;
+  /** --quiet: only errors and the final summary line. */
+  quiet: boolean;
 }
 
 const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback'];
 const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target'] as const;
 const REPEATABLE: readonly string[] = ['rules', 'target'];
-const BOOLEAN_FLAGS = ['force', 'insecure-config'] as const;
+const BOOLEAN_FLAGS = ['force', 'insecure-config', 'no-color', 'quiet'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
 
 type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
@@ -45,12 +52,12 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // same flags to all three: --state-dir is accepted (and unused) by the two
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
-  plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target'], formats: ['text', 'json', 'markdown'] },
-  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target'], formats: ['text', 'json'] },
-  check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target'], formats: ['text', 'json'] },
-  validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config'], formats: ['text', 'json'] },
-  history: { flags: ['root', 'state-dir', 'format'], formats: ['text', 'json'] },
-  rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format'], formats: ['text', 'json'] },
+  plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target', 'no-color', 'quiet'], formats: ['text', 'json', 'markdown'] },
+  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
+  check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
+  validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config', 'no-color'], formats: ['text', 'json'] },
+  history: { flags: ['root', 'state-dir', 'format', 'no-color'], formats: ['text', 'json'] },
+  rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format', 'no-color', 'quiet'], formats: ['text', 'json'] },
 };
 
 /** Refuses a flag or format the mode does not take, naming the modes that do. */
@@ -63,7 +70,7 @@ function checkModeFlags(mode: Mode, given: Set<Flag>, args: CliArgs): void {
   }
   if (!formats.includes(args.format)) {
     const takers = MODES.filter((m) => MODE_FLAGS[m].formats.includes(args.format)).map((m) => `--${m}`);
-    throw usageError(`--${mode} prints ${formats.join(' or ')}, not ${args.format} (only ${takers.join(', ')} print ${args.format}): use --format ${formats.join(' or --format ')}.`);
+    throw usageError(`--${mode} prints ${formats.join(' or ')}, not ${args.format} (only ${takers.join(', ')} print${takers.length === 1 ? 's' : ''} ${args.format}): use --format ${formats.join(' or --format ')}.`);
   }
 }
 
@@ -78,7 +85,19 @@ function usageError(message: string): UserError {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { mode: 'help', root: '/', format: 'text', lockTimeout: 0, rules: [], force: false, insecureConfig: false, targets: [] };
+  const args: CliArgs = {
+    mode: 'help',
+    root: '/',
+    format: 'text',
+    lockTimeout: 0,
+    rules: [],
+    force: false,
+    insecureConfig: false,
+    help: false,
+    noColor: false,
+    quiet: false,
+    targets: [],
+  };
   let mode: CliArgs['mode'] | undefined;
   const setMode = (m: CliArgs['mode']) => {
     if (mode !== undefined && mode !== m) throw usageError(`--${mode} and --${m} cannot be combined: choose one.`);
@@ -89,7 +108,7 @@ export function parseArgs(argv: string[]): CliArgs {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') {
-      setMode('help');
+      args.help = true;
       continue;
     }
     if (arg === '--version') {
@@ -115,12 +134,14 @@ export function parseArgs(argv: string[]): CliArgs {
       if (inline !== undefined) throw usageError(`--${name} takes no value.`);
       given.add(name as Flag);
       if (name === 'force') args.force = true;
+      else if (name === 'no-color') args.noColor = true;
+      else if (name === 'quiet') args.quiet = true;
       else args.insecureConfig = true;
       continue;
     }
     if (!(VALUE_FLAGS as readonly string[]).includes(name)) {
-      const known = [...MODES, ...VALUE_FLAGS, ...BOOLEAN_FLAGS].map((f) => `--${f}`).join(', ');
-      throw usageError(`unknown option --${name}. Known options: ${known}.`);
+      const guess = closest(name, [...MODES, ...VALUE_FLAGS, ...BOOLEAN_FLAGS, 'help', 'version']);
+      throw usageError(`unknown option --${name}${guess ? `: did you mean --${guess}?` : '.'}`);
     }
     const value = inline ?? argv[++i];
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw usageError(`--${name} needs a value.`);
@@ -168,12 +189,15 @@ export function parseArgs(argv: string[]): CliArgs {
     }
   }
   if (mode === undefined) {
-    if (argv.length === 0) return args;
+    // --help alone is the general usage; anything else must say what to do
+    // (a cron line that lost its mode must fail, not "succeed" with help).
+    if (args.help) return args;
     throw usageError('say what to do: --plan, --apply, --validate, --check, --history or --rollback.');
   }
   args.mode = mode;
-  if (mode !== 'help' && mode !== 'version') checkModeFlags(mode, given, args);
-  if (args.planFile !== undefined) checkPlanFileFlags(given);
+  // `--plan --help` asks for that mode's help: its other flags are not checked.
+  if (mode !== 'help' && mode !== 'version' && !args.help) checkModeFlags(mode, given, args);
+  if (args.planFile !== undefined && !args.help) checkPlanFileFlags(given);
   return args;
 }
 
@@ -191,7 +215,9 @@ Usage:
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
   reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
 
-Each mode takes only the options shown on its line; any other is an error.
+Each mode takes only the options shown on its line (and --no-color; --quiet
+where it prints a plan, apply or rollback); any other is an error.
+"reconcile --plan --help" (any mode with --help) shows that mode with examples.
 
 Options:
   --desired PATH     desired-state YAML file, or a directory of *.yaml (default /etc/reconcile/desired-state)
@@ -206,6 +232,8 @@ Options:
   --out FILE         with --plan: also save the plan (JSON, mode 0600) for --apply --plan-file
   --plan-file FILE   with --apply: apply exactly that saved plan, refused if any target changed since
   --target T         limit to the resource with id T, or to one path or group T of a resource (repeatable)
+  --no-color         no colour on a terminal (also: NO_COLOR set; FORCE_COLOR forces colour)
+  --quiet            print only errors and the final summary line
 
 Exit codes:
   --plan      0 host matches, 2 changes pending, 1 error

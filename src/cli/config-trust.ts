@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { listConfigDir, statConfig, type ConfigStat } from '../host/config-stat.js';
+import { shellQuote } from './command-line.js';
 
 export interface TrustOptions {
   /** --insecure-config: warn instead of refusing. */
@@ -89,7 +90,8 @@ export async function checkConfigTrust(inputs: string[], kind: string, opts: Tru
   if (problems.length === 0) return;
   const list = problems.map((p) => `${p.path} is ${p.what}`).join('; ');
   const fixes = [...new Set(problems.map((p) => p.path.replace(/ \(-> .*\)$/, '')))];
-  const fix = `chown root ${fixes.join(' ')} && chmod go-w ${fixes.join(' ')}`;
+  const quoted = fixes.map(shellQuote).join(' ');
+  const fix = `chown root ${quoted} && chmod go-w ${quoted}`;
   if (opts.insecure) {
     opts.warn(
       `reconcile: warning: --insecure-config: using ${kind} that others can change, although reconcile runs as root: ${list}. Fix: ${fix}.\n`,

@@ -2,6 +2,7 @@
 // when, what changed, and how it ended. Reads only; takes no lock.
 
 import { describeDamaged, formatBytes, readStateRuns, rolledBackBy, summariseRun, type RunSummary } from '../apply/history.js';
+import { oneLine } from '../plan/render-escape.js';
 import type { CliArgs } from './args.js';
 import { openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
@@ -11,15 +12,15 @@ const MARKER = { create: '+', update: '~', delete: '-' } as const;
 function renderRun(r: RunSummary): string {
   const lines: string[] = [];
   const what = r.operation === 'rollback' ? `rollback of ${r.rollbackOf}` : 'apply';
-  lines.push(`${r.runId}  ${what}  ${r.outcome}  ${r.time}  by ${r.user} on ${r.hostname}`);
+  lines.push(`${r.runId}  ${what}  ${r.outcome}  ${oneLine(r.time)}  by ${oneLine(r.user)} on ${oneLine(r.hostname)}`);
   const c = r.counts;
   const counts = [`${c.applied} applied`, c.skipped ? `${c.skipped} skipped` : '', c.failed ? `${c.failed} failed` : '', c.interrupted ? `${c.interrupted} interrupted` : '']
     .filter(Boolean)
     .join(', ');
   lines.push(`  ${counts}; backups ${formatBytes(r.backupBytes)}`);
   for (const t of r.targets) {
-    const status = t.status === 'applied' ? '' : `  [${t.status}${t.message ? `: ${t.message}` : ''}]`;
-    lines.push(`  ${MARKER[t.action]} ${t.target}  (${t.kind} ${t.resource})${status}`);
+    const status = t.status === 'applied' ? '' : `  [${t.status}${t.message ? `: ${oneLine(t.message)}` : ''}]`;
+    lines.push(`  ${MARKER[t.action]} ${oneLine(t.target)}  (${t.kind} ${oneLine(t.resource)})${status}`);
   }
   if (r.rolledBackBy.length > 0) lines.push(`  rolled back by ${r.rolledBackBy.join(', ')}`);
   return lines.join('\n');

@@ -5,19 +5,35 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, UserError } from '../errors.js';
 import { packageRoot } from '../host/local-files.js';
-import { parseArgs, USAGE } from './args.js';
+import { escapeControls } from '../plan/render-escape.js';
+import { parseArgs, USAGE, type CliArgs } from './args.js';
 import { applyCommand } from './apply-command.js';
 import { checkCommand } from './check-command.js';
+import { withTargetFlags } from './command-line.js';
 import { resolveRoot } from './context.js';
 import { historyCommand } from './history-command.js';
+import { modeHelp } from './mode-help.js';
 import { processOutput, type Output } from './output.js';
 import { planCommand } from './plan-command.js';
 import { rollbackCommand } from './rollback-command.js';
+import { humanOutput } from './terminal.js';
 import { validateCommand } from './validate-command.js';
 
-export async function main(argv: string[], io: Output = processOutput): Promise<number> {
+export async function main(argv: string[], raw: Output = processOutput): Promise<number> {
+  let io = raw;
+  let args: CliArgs | undefined;
+  if (argv.length === 0) {
+    // No mode is an error (a cron line that lost its mode must not "succeed").
+    io.err(`reconcile: error: say what to do: --plan, --apply, --validate, --check, --history or --rollback.\n\n${USAGE}`);
+    return 1;
+  }
   try {
-    const args = parseArgs(argv);
+    args = parseArgs(argv);
+    io = humanOutput(raw, args);
+    if (args.help && args.mode !== 'help' && args.mode !== 'version') {
+      io.out(modeHelp(args.mode));
+      return 0;
+    }
     switch (args.mode) {
       case 'help':
         io.out(USAGE);
@@ -46,11 +62,12 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
     }
   } catch (err) {
     if (err instanceof UserError) {
-      io.err(`reconcile: error: ${err.message}\n`);
+      // Error messages carry names from the host and hints to copy: escaped, with this run's --root/--state-dir.
+      raw.err(escapeControls(`reconcile: error: ${args ? withTargetFlags(err.message, args) : err.message}\n`));
     } else {
-      io.err(`reconcile: internal error: ${errorMessage(err)}\n`);
-      if (process.env.RECONCILE_DEBUG) io.err(`${(err as Error).stack ?? ''}\n`);
-      else io.err('This is a bug in reconcile; set RECONCILE_DEBUG=1 to see where it happened.\n');
+      raw.err(escapeControls(`reconcile: internal error: ${errorMessage(err)}\n`));
+      if (process.env.RECONCILE_DEBUG) raw.err(`${(err as Error).stack ?? ''}\n`);
+      else raw.err('This is a bug in reconcile; set RECONCILE_DEBUG=1 to see where it happened.\n');
     }
     return 1;
   }

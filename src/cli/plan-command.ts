@@ -6,7 +6,7 @@ import { buildPlan } from '../plan/build-plan.js';
 import { countBySeverity, failing, renderFindingsMarkdown, renderFindingsText } from '../plan/render-findings.js';
 import { planToJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
-import { renderPlanText } from '../plan/render-text.js';
+import { renderPlanErrors, renderPlanText, renderSummaryLine } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
 import { runRules } from '../rules/engine.js';
 import { loadRules } from '../rules/load.js';
@@ -18,13 +18,15 @@ import { loadDesired, openHost, stateDirOf, trustRules } from './context.js';
 import type { Output } from './output.js';
 import { partialWarning } from './partial-warning.js';
 import { savePlan } from './save-plan.js';
+import { progressOn } from './progress.js';
+import { localiseRemediation } from './remediation.js';
 
 export interface Assessment {
   plan: Plan;
   findings: Finding[];
   /** Rules that were evaluated (for metrics: zero series for passing rules). */
   evaluated: Rule[];
-  /** What the plan was made from and on, for a saved plan (--out). */
+  /** What the plan was made from and on, for a saved plan (--out); the desired state also lets fixes name its files. */
   host: Host;
   desired: DesiredState;
 }
@@ -35,7 +37,12 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   await trustRules(args, io.err);
   const rules = await loadRules(args.rules);
   const host = await openHost(args);
-  const [plan, run] = await Promise.all([buildPlan(host, desired.resources, args.targets), runRules(host, rules)]);
+  const progress = progressOn(io);
+  const [plan, run] = await Promise.all([
+    buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id)),
+    runRules(host, rules),
+  ]);
+  progress.clear();
   return { plan: refuseStateDirTargets(plan, stateDirOf(args)), findings: run.findings, evaluated: run.evaluated, host, desired };
 }
 
@@ -56,8 +63,19 @@ export function assessmentJson(a: Assessment): Record<string, unknown> {
 export function renderAssessment(a: Assessment, args: CliArgs): string {
   if (args.format === 'json') return JSON.stringify(assessmentJson(a), null, 2) + '\n';
   const partial = a.plan.partial ? `${args.format === 'markdown' ? '> **' : ''}${partialWarning(a.plan.partial.targets)}${args.format === 'markdown' ? '**' : ''}\n\n` : '';
-  if (args.format === 'markdown') return partial + renderPlanMarkdown(a.plan, { root: args.root }) + renderFindingsMarkdown(a.findings);
-  return partial + renderPlanText(a.plan, { root: args.root }) + renderFindingsText(a.findings);
+  // For people, fixes name the desired-state file actually loaded and carry this run's flags (JSON keeps the rule's text).
+  const findings = a.findings.map((f) => ({ ...f, remediation: localiseRemediation(f.remediation, a.desired, args) }));
+  if (args.format === 'markdown') return partial + renderPlanMarkdown(a.plan, { root: args.root }) + renderFindingsMarkdown(findings);
+  if (args.quiet) return renderPlanErrors(a.plan).slice(1).map((l) => `${l}\n`).join('');
+  return partial + renderPlanText(a.plan, { root: args.root }) + renderFindingsText(findings);
+}
+
+/** --plan --quiet: after the errors, one line with the plan's counts and the failing findings. */
+function quietSummaryLine(a: Assessment): string {
+  const sev = countBySeverity(a.findings);
+  const n = failing(a.findings).length;
+  const findings = n === 0 ? '' : ` Findings: ${sev.critical} critical, ${sev.warning} warning, ${sev.info} info.`;
+  return `${renderSummaryLine(a.plan)}${findings}\n`;
 }
 
 export function planExitCode(plan: Plan): number {
@@ -70,5 +88,6 @@ export async function planCommand(args: CliArgs, io: Output): Promise<number> {
   if (args.out !== undefined) await savePlan(a, args, args.out);
   io.out(renderAssessment(a, args));
   if (args.out !== undefined && args.format === 'text') io.out(`Saved this plan to ${args.out}: apply exactly it with reconcile --apply --plan-file ${args.out}\n`);
+  if (args.quiet && args.format === 'text') io.out(quietSummaryLine(a));
   return planExitCode(a.plan);
 }

@@ -4,18 +4,22 @@
 
 import { rollbackRun, type RollbackResult } from '../apply/rollback.js';
 import { stateLayout } from '../apply/state-dir.js';
-import { renderChange } from '../plan/render-text.js';
+import { oneLine } from '../plan/render-escape.js';
 import type { CliArgs } from './args.js';
-import { outcomeJson } from './apply-command.js';
+import { outcomeJson, renderOutcomes } from './apply-command.js';
+import { reconcileCommand, withTargetFlags } from './command-line.js';
 import { openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
 
-function renderText({ rollback, result, warnings }: RollbackResult, stateDir: string): string {
+function renderText({ rollback, result, warnings }: RollbackResult, stateDir: string, args: CliArgs): string {
   const run = rollback.run;
-  const out: string[] = warnings.map((w) => `warning: ${w}`);
+  const quiet = args.quiet;
+  const out: string[] = quiet ? [] : warnings.map((w) => `warning: ${withTargetFlags(w, args)}`);
   const n = rollback.plan.changes.length;
-  for (const c of rollback.conflicts) {
-    out.push(`warning: --force: putting back ${c.target} although it changed since run ${run.runId}: ${c.reason}`);
+  if (!quiet) {
+    for (const c of rollback.conflicts) {
+      out.push(`warning: --force: putting back ${oneLine(c.target)} although it changed since run ${run.runId}: ${oneLine(c.reason)}`);
+    }
   }
   if (result === null) {
     out.push(
@@ -23,21 +27,19 @@ function renderText({ rollback, result, warnings }: RollbackResult, stateDir: st
         ? `Nothing to roll back: every target of run ${run.runId} is already as it was before that run.`
         : `Run ${run.runId} cannot be rolled back:`,
     );
-  } else {
+  } else if (!quiet) {
     out.push(`Rolling back run ${run.runId} (${run.operation} of ${run.time} by ${run.user}): ${n} change${n === 1 ? '' : 's'} (run ${result.runId}):`);
-    for (const w of result.warnings) out.push(`warning: ${w}`);
-    for (const o of result.outcomes) {
-      const tag = o.status === 'applied' ? 'ok     ' : o.status === 'skipped' ? 'skipped' : 'FAILED ';
-      const detail = o.status === 'applied' ? '' : `\n          ${o.message}`;
-      out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
-    }
+    for (const w of result.warnings) out.push(`warning: ${withTargetFlags(w, args)}`);
   }
-  for (const e of rollback.plan.errors) out.push(`  FAILED  ${e.target ?? e.resource}: ${e.message}`);
+  if (result !== null) out.push(...renderOutcomes(result.outcomes, quiet));
+  // Targets the run changed that are already back: said, so the list of what the run touched is complete.
+  if (!quiet) for (const t of rollback.alreadyBefore) out.push(`  already ${oneLine(t)}  (as it was before run ${run.runId})`);
+  for (const e of rollback.plan.errors) out.push(`  FAILED  ${oneLine(e.target ?? e.resource)}: ${oneLine(e.message)}`);
   if (result !== null) {
-    out.push(`Backups of the state before this rollback: ${stateLayout(stateDir).backups(result.runId)}`);
+    if (!quiet) out.push(`Backups of the state before this rollback: ${stateLayout(stateDir).backups(result.runId)}`);
     const c = result.counts;
     out.push(`Rollback: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + rollback.plan.errors.length} failed.`);
-    out.push(`Undo this rollback with: reconcile --rollback ${result.runId}`);
+    if (!quiet) out.push(`Undo this rollback with: ${reconcileCommand(args, '--rollback', result.runId)}`);
   }
   return out.join('\n') + '\n';
 }
@@ -66,7 +68,7 @@ export async function rollbackCommand(args: CliArgs, io: Output): Promise<number
       ) + '\n',
     );
   } else {
-    io.out(renderText(done, stateDir));
+    io.out(renderText(done, stateDir, args));
   }
   return failed === 0 ? 0 : 1;
 }

@@ -34,8 +34,10 @@ export function compileGlobSegment(segment: string): RegExp {
     else if (c === '[') {
       const close = segment.indexOf(']', i + 2);
       if (close === -1) {
-        re += '\\[';
-        continue;
+        // The shell would match "[abc" literally; a desired state that says so is almost always a typo.
+        throw new GlobPatternError(
+          `glob ${JSON.stringify(segment)}: the [ at character ${i + 1} is never closed; close it with ] (write [[] to match a literal [)`,
+        );
       }
       let body = segment.slice(i + 1, close);
       const negate = body.startsWith('!') || body.startsWith('^');

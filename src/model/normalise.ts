@@ -72,7 +72,7 @@ function checkGlob(parsed: ParsedYaml, keyPath: KeyPath, p: string): void {
         parsed,
         keyPath,
         `${JSON.stringify(p)} is not a valid glob: ${err.message}`,
-        'write each path component with only * ? [abc] [a-z] [!x], ranges low to high',
+        'write each path component with only * ? [abc] [a-z] [!x], every [ closed by ], ranges low to high',
       );
     }
   }

@@ -291,5 +291,7 @@ function quotedMode(source: string | undefined): string {
 function finish(parsed: ParsedYaml, node: Parameters<typeof nodeLocation>[1], what: string, fix: string): UserError {
   const loc = nodeLocation(parsed, node);
   const sentence = (s: string) => s.replace(/\s+/g, ' ').trim().replace(/[.\s]+$/, '');
-  return new UserError(`${loc.file}:${loc.line}:${loc.column}: ${sentence(what)}. Fix: ${sentence(fix)}.`, loc);
+  // A fix that is a question ("did you mean `critical`?") takes no full stop after it.
+  const end = (s: string) => (/[?!]$/.test(s) ? s : `${s}.`);
+  return new UserError(`${loc.file}:${loc.line}:${loc.column}: ${sentence(what)}. Fix: ${end(sentence(fix))}`, loc);
 }

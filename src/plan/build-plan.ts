@@ -83,9 +83,24 @@ function refuseSharedTargets(resources: Resource[], results: DiffResult[]): void
   }
 }
 
-/** `targets` (--target): narrow the plan to those resource ids, paths or groups; the plan then says it is partial. */
-export async function buildPlan(host: Host, resources: Resource[], targets: string[] = []): Promise<Plan> {
-  const results = await Promise.all(resources.map((r) => planResource(host, r)));
+/**
+ * `targets` (--target): narrow the plan to those resource ids, paths or groups; the plan then says it is partial.
+ * `onProgress` hears of each resource planned (the CLI's progress line on a terminal).
+ */
+export async function buildPlan(
+  host: Host,
+  resources: Resource[],
+  targets: string[] = [],
+  onProgress?: (done: number, total: number, resource: string) => void,
+): Promise<Plan> {
+  let done = 0;
+  const results = await Promise.all(
+    resources.map(async (r) => {
+      const result = await planResource(host, r);
+      onProgress?.(++done, resources.length, r.id);
+      return result;
+    }),
+  );
   refuseSharedTargets(resources, results);
   if (targets.length > 0) narrowToTargets(resources, results, targets);
   const merged = {

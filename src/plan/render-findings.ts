@@ -1,6 +1,8 @@
 // Findings of regression rules, for people. Shown by --plan and --check.
 
 import type { Finding } from '../rules/types.js';
+import { oneLine } from './render-escape.js';
+import { cell, codeSpan } from './render-markdown.js';
 
 export function failing(findings: Finding[]): Finding[] {
   return findings.filter((f) => f.status === 'fail');
@@ -11,18 +13,18 @@ export function renderFindingsText(findings: Finding[]): string {
   const out = ['', 'Findings:'];
   for (const f of findings) {
     const tag = f.status === 'skipped' ? 'skipped ' : f.severity.toUpperCase().padEnd(8);
-    out.push(`  ${tag} ${f.rule}: ${f.target}: ${f.message}`);
-    if (f.status === 'fail') out.push(`           fix: ${f.remediation.trim().replace(/\s*\n\s*/g, ' ')}`);
+    out.push(`  ${tag} ${f.rule}: ${oneLine(f.target)}: ${oneLine(f.message)}`);
+    if (f.status === 'fail') out.push(`           fix: ${oneLine(f.remediation.trim().replace(/\s*\n\s*/g, ' '))}`);
   }
   return out.join('\n') + '\n';
 }
 
 export function renderFindingsMarkdown(findings: Finding[]): string {
   if (findings.length === 0) return '';
-  const out = ['**Findings**', '', '| severity | rule | target | message |', '|---|---|---|---|'];
-  const cell = (t: string) => t.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const out = ['**Findings**', '', '| severity | rule | target | message | fix |', '|---|---|---|---|---|'];
   for (const f of findings) {
-    out.push(`| ${f.status === 'skipped' ? 'skipped' : f.severity} | ${f.rule} | \`${cell(f.target)}\` | ${cell(f.message)} |`);
+    const fix = f.status === 'fail' ? cell(f.remediation.trim().replace(/\s*\n\s*/g, ' ')) : '';
+    out.push(`| ${f.status === 'skipped' ? 'skipped' : f.severity} | ${f.rule} | ${codeSpan(f.target)} | ${cell(f.message)} | ${fix} |`);
   }
   return out.join('\n') + '\n\n';
 }

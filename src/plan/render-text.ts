@@ -2,6 +2,7 @@
 // diff for file content, the per-member difference for groups.
 
 import { createTwoFilesPatch } from 'diff';
+import { oneLine } from './render-escape.js';
 import type { Change, Plan } from './types.js';
 
 const MARKER = { create: '+', update: '~', delete: '-' } as const;
@@ -14,6 +15,7 @@ function indent(text: string, by = '    '): string {
 }
 
 export function unifiedDiff(target: string, before: string | null, after: string | null): string {
+  // A name with control characters is quoted and escaped by the diff package itself, as git does.
   const patch = createTwoFilesPatch(
     before === null ? '/dev/null' : `a${target}`,
     after === null ? '/dev/null' : `b${target}`,
@@ -34,13 +36,13 @@ export function unifiedDiff(target: string, before: string | null, after: string
 export function renderChange(change: Change): string {
   // Summaries may repeat the target ("/dev/nvidia0: mode ..."); the line already starts with it.
   const summary = change.summary.startsWith(`${change.target}: `) ? change.summary.slice(change.target.length + 2) : change.summary;
-  const lines = [`${MARKER[change.action]} ${change.target}  (${change.kind} ${change.resource}): ${summary}`];
+  const lines = [`${MARKER[change.action]} ${oneLine(change.target)}  (${change.kind} ${change.resource}): ${oneLine(summary)}`];
   for (const [name, a] of Object.entries(change.attributes ?? {})) {
-    lines.push(`    ${name}: ${a.before ?? '(none)'} -> ${a.after ?? '(none)'}`);
+    lines.push(`    ${name}: ${oneLine(a.before ?? '(none)')} -> ${oneLine(a.after ?? '(none)')}`);
   }
   if (change.members) {
-    for (const m of change.members.add) lines.push(`    + ${m}`);
-    for (const m of change.members.remove) lines.push(`    - ${m}`);
+    for (const m of change.members.add) lines.push(`    + ${oneLine(m)}`);
+    for (const m of change.members.remove) lines.push(`    - ${oneLine(m)}`);
   }
   if (change.content && change.content.before !== change.content.after) {
     lines.push(indent(unifiedDiff(change.target, change.content.before, change.content.after)));
@@ -58,16 +60,25 @@ export function renderPlanText(plan: Plan, opts: { root: string; verbose?: boole
   const out: string[] = [];
   out.push(`Host root: ${opts.root}`);
   out.push('');
-  if (plan.changes.length === 0) out.push('No changes: the host matches the desired state.');
+  if (plan.changes.length === 0) out.push(noChangesLine(plan));
   for (const change of plan.changes) out.push(renderChange(change));
   if (plan.notes.length) {
     out.push('', 'Notes:');
-    for (const n of plan.notes) out.push(`  ${n.level === 'warning' ? '!' : '-'} ${n.resource}: ${n.message}`);
+    for (const n of plan.notes) out.push(`  ${n.level === 'warning' ? '!' : '-'} ${n.resource}: ${oneLine(n.message)}`);
   }
-  if (plan.errors.length) {
-    out.push('', 'Errors:');
-    for (const e of plan.errors) out.push(`  x ${e.resource}${e.target ? ` (${e.target})` : ''}: ${e.message}`);
-  }
+  out.push(...renderPlanErrors(plan));
   out.push('', renderSummaryLine(plan));
   return out.join('\n') + '\n';
+}
+
+/** What a plan without changes says: never "matches" while a resource could not be planned. */
+export function noChangesLine(plan: Plan): string {
+  const n = plan.errors.length;
+  if (n === 0) return 'No changes: the host matches the desired state.';
+  return `Nothing planned: ${n} resource${n === 1 ? '' : 's'} could not be planned (errors below), so the host may not match.`;
+}
+
+export function renderPlanErrors(plan: Plan): string[] {
+  if (plan.errors.length === 0) return [];
+  return ['', 'Errors:', ...plan.errors.map((e) => `  x ${e.resource}${e.target ? ` (${oneLine(e.target)})` : ''}: ${oneLine(e.message)}`)];
 }

@@ -17,7 +17,7 @@ describe('parseArgs: flags per mode', () => {
     [['--history', '--desired', '/d.yaml'], '--desired does not apply to --history'],
     [['--history', '--insecure-config'], '--insecure-config does not apply to --history'],
     [['--rollback', '--desired', '/d.yaml'], '--desired does not apply to --rollback'],
-    [['--apply', '--format', 'markdown'], '--apply prints text or json, not markdown (only --plan print markdown)'],
+    [['--apply', '--format', 'markdown'], '--apply prints text or json, not markdown (only --plan prints markdown)'],
     [['--check', '--format', 'markdown'], '--check prints text or json, not markdown'],
     [['--validate', '--format', 'markdown'], '--validate prints text or json, not markdown'],
   ])('refuses %j', (argv, says) => {
@@ -49,5 +49,53 @@ describe('parseArgs: flags per mode', () => {
     const io = captureOutput();
     expect(await main(['--validate', '--desired', 'desired-state/ds01.yaml', '--root', '/nonexistent/root'], io)).toBe(1);
     expect(io.stderr).toContain('--root /nonexistent/root is not a directory');
+  });
+});
+
+describe('found by trying it', () => {
+  it('no mode at all: usage on stderr, exit 1 (a cron line that lost its mode must fail)', async () => {
+    const io = captureOutput();
+    expect(await main([], io)).toBe(1);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toContain('reconcile: error: say what to do');
+    expect(io.stderr).toContain('Usage:');
+  });
+
+  it('--help alone prints the usage on stdout, exit 0', async () => {
+    const io = captureOutput();
+    expect(await main(['--help'], io)).toBe(0);
+    expect(io.stdout).toContain('reconcile --plan');
+  });
+
+  it('a misspelled flag says "did you mean", not the whole option list', async () => {
+    const io = captureOutput();
+    expect(await main(['--plan', '--desird', 'x.yaml'], io)).toBe(1);
+    expect(io.stderr).toContain('unknown option --desird: did you mean --desired?');
+    expect(io.stderr).not.toContain('Known options');
+    expect(() => parseArgs(['--apply', '--lock-timout', '5'])).toThrow('did you mean --lock-timeout?');
+    expect(() => parseArgs(['--plan', '--no-colour'])).toThrow('did you mean --no-color?');
+    expect(() => parseArgs(['--plan', '--zzzzzzzz'])).toThrow(/unknown option --zzzzzzzz\. Run/);
+  });
+
+  it.each(['plan', 'apply', 'check', 'validate', 'history', 'rollback'])('--%s --help prints that mode with examples', async (mode) => {
+    const io = captureOutput();
+    // Other flags given with --help are not checked: the user asked for help.
+    expect(await main([`--${mode}`, '--help', '--prom', 'x'], io)).toBe(0);
+    expect(io.stderr).toBe('');
+    expect(io.stdout).toMatch(new RegExp(`^Usage: reconcile --${mode} `));
+    const examples = io.stdout.split('Examples:\n')[1]!.split('\n\n')[0]!.split('\n').filter((l) => l.startsWith('  reconcile') || l.startsWith('  sudo reconcile'));
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    for (const e of examples) {
+      // Every example is a command this version accepts.
+      const argv = e.replace(/^\s*(sudo )?reconcile /, '').replace(/\s*(#.*|>.*)$/, '').split(/\s+/);
+      expect(() => parseArgs(argv)).not.toThrow();
+      expect(parseArgs(argv).mode).toBe(mode);
+    }
+  });
+
+  it('--no-color and --quiet are accepted where they mean something', () => {
+    expect(parseArgs(['--plan', '--no-color', '--quiet'])).toMatchObject({ noColor: true, quiet: true });
+    expect(parseArgs(['--history', '--no-color']).noColor).toBe(true);
+    expect(() => parseArgs(['--history', '--quiet'])).toThrow('--quiet does not apply to --history');
   });
 });

@@ -17,4 +17,10 @@ describe('compileGlobSegment', () => {
     expect(() => compileGlobSegment('[z-a]*')).toThrow('glob "[z-a]*": the range z-a is out of order (z comes after a); write it as a-z');
     expect(() => compileGlobSegment('x[!9-0]')).toThrow(/range 9-0 is out of order/);
   });
+
+  it('refuses an unclosed [ instead of matching it literally, and [[] still matches a literal [', () => {
+    expect(() => compileGlobSegment('nvidia[abc')).toThrow(GlobPatternError);
+    expect(() => compileGlobSegment('nvidia[abc')).toThrow('glob "nvidia[abc": the [ at character 7 is never closed');
+    expect(compileGlobSegment('a[[]b').test('a[b')).toBe(true);
+  });
 });

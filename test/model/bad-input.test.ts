@@ -259,6 +259,13 @@ describe('paths and patterns', () => {
     );
   });
 
+  test('an unclosed [ in a glob fails at load, located', async () => {
+    await expectUserError(
+      check('version: 1\nresources:\n  - id: gpus\n    kind: device-mode\n    paths:\n      - /dev/nvidia[abc\n    mode: "0666"\n    owner: root\n    group: root\n'),
+      `${F}:6:9: resources[0].paths[0]: "/dev/nvidia[abc" is not a valid glob: glob "nvidia[abc": the [ at character 7 is never closed`,
+    );
+  });
+
   test('a glob with a range written backwards fails at load, located, not as an internal error at plan time', async () => {
     await expectUserError(
       check('version: 1\nresources:\n  - id: x\n    kind: absent\n    paths:\n      - /tmp/ok\n      - "/etc/[z-a]*"\n'),

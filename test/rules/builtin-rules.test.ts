@@ -61,8 +61,9 @@ describe('incident 2026-01-31 (device permissions)', () => {
   it('flags the ub-device-create wrapper', () => {
     const found = fired(run, 'device-create-wrapper');
     expect(found.map((f) => f.target)).toEqual(['/usr/sbin/ub-device-create']);
+    // What the script does, with the line as evidence, then the rule's words.
     expect(found[0]!.message).toMatch(
-      /^\/usr\/sbin\/ub-device-create is a script \(#!\/bin\/bash\) that runs \/usr\/sbin\/ub-device-create\.original \(line 5: \/usr\/sbin\/ub-device-create\.original "\$@"\)/,
+      /^\/usr\/sbin\/ub-device-create is a script \(#!\/bin\/bash\) that runs \/usr\/sbin\/ub-device-create\.original \(line 5: \/usr\/sbin\/ub-device-create\.original "\$@"\).* It is a wrapper script, not NVIDIA's helper/,
     );
   });
 
@@ -73,7 +74,16 @@ describe('incident 2026-01-31 (device permissions)', () => {
   it('flags the missing CUDA awareness script', () => {
     const [f] = fired(run, 'cuda-awareness-missing');
     expect(f!.target).toBe('/etc/profile.d/*.sh');
-    expect(f!.message).toContain('CUDA_VISIBLE_DEVICES');
+    expect(f!.message).toContain('No login shell gets CUDA_VISIBLE_DEVICES=""');
+  });
+
+  it('says what is wrong in words, never with a rule\'s raw regular expression', () => {
+    for (const f of run.findings) {
+      const rule = rules.find((r) => r.id === f.rule)!;
+      const m = rule.match;
+      const patterns = [m.type === 'file-content' ? m.pattern : undefined, m.type === 'udev-rule' ? m.runMatches : undefined];
+      for (const p of patterns) if (p) expect(f.message).not.toContain(p);
+    }
   });
 
   it('flags the loaded module parameters and says only a reload or reboot fixes them', () => {

@@ -70,6 +70,12 @@ describe('loadRules', () => {
     expect(rules.map((r) => r.id)).toContain('my-rule');
   });
 
+  it('ends a "did you mean" fix with the question mark, not "?."', async () => {
+    await writeRule(tmp, 'sev.yaml', VALID.replace('severity: warning', 'severity: critcal'));
+    const msg = await loadError([tmp]);
+    expect(msg).toMatch(/Fix: did you mean `critical`\?$/);
+  });
+
   it('reports an unknown key with file:line:col, key path and a fix', async () => {
     const file = await writeRule(tmp, 'bad.yaml', VALID.replace('  when: present\n', '  when: present\n  patern: x\n'));
     const msg = await loadError([tmp]);

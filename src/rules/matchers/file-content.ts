@@ -28,7 +28,8 @@ export async function matchFileContent(host: Host, match: FileContentMatch): Pro
   if (match.when === 'present') {
     return unique.map((m) => ({
       target: m.path,
-      message: m.line === undefined ? `${m.path} exists.` : `${m.path} line ${m.line}: ${clip(m.text!)}`,
+      // The line is evidence; what it means, in words, is the rule's `message`.
+      message: m.line === undefined ? `${m.path} exists.` : `${m.path} line ${m.line}: "${clip(m.text!)}".`,
     }));
   }
   if (unique.length > 0) return [];
@@ -36,9 +37,8 @@ export async function matchFileContent(host: Host, match: FileContentMatch): Pro
   return [
     {
       target: match.paths[0]!,
-      message: pattern
-        ? `no file in ${where} contains /${match.pattern}/.`
-        : `nothing exists at ${where}.`,
+      // Never the raw regular expression: what is missing, in words, is the rule's `message`.
+      message: pattern ? `no file in ${where} has the required content.` : `nothing exists at ${where}.`,
     },
   ];
 }

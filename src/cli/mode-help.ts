@@ -1,0 +1,88 @@
+// `reconcile --MODE --help`: one mode's usage, what it does, its exit codes,
+// and a few commands a person would actually type.
+
+import type { Mode } from './args.js';
+
+interface ModeHelp {
+  usage: string;
+  what: string;
+  examples: Array<[command: string, comment: string]>;
+  exit: string;
+}
+
+const HELP: Record<Mode, ModeHelp> = {
+  plan: {
+    usage: 'reconcile --plan [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config] [--no-color] [--quiet]',
+    what: 'Shows what --apply would change, and the findings of the regression rules. Changes nothing.',
+    examples: [
+      ['reconcile --plan', 'this host, against /etc/reconcile/desired-state'],
+      ['reconcile --plan --desired desired-state/ds01.yaml --root examples/hosts/incident-2-nvidia-smi-wrapper', 'an image or a copied tree'],
+      ['reconcile --plan --format markdown > plan.md', 'a comment for code review'],
+    ],
+    exit: '0 host matches, 2 changes pending, 1 error',
+  },
+  apply: {
+    usage: 'reconcile --apply [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--no-color] [--quiet]',
+    what: 'Plans, makes the changes (backed up, atomic, journaled, under a lock), then plans again to prove the host converged.',
+    examples: [
+      ['sudo reconcile --apply', 'this host'],
+      ['sudo reconcile --apply --lock-timeout 60 --quiet', 'from a deploy job: wait for another apply, print only errors and the summary'],
+      ['reconcile --apply --desired desired-state/ds01.yaml --root /srv/images/ds01 --format json', 'an image, for a script'],
+    ],
+    exit: '0 host converged, 1 anything failed',
+  },
+  check: {
+    usage: 'reconcile --check [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE] [--insecure-config] [--no-color] [--quiet]',
+    what: 'The nightly drift check: plan and rules, change nothing; writes Prometheus metrics and a JSON report when asked.',
+    examples: [
+      ['reconcile --check', 'by hand'],
+      ['reconcile --check --prom /var/lib/prometheus/node-exporter/reconcile.prom --report /var/lib/reconcile/check.json', 'from cron or the systemd timer'],
+      ['reconcile --check --rules /etc/reconcile/rules.d', 'with your own rules as well'],
+    ],
+    exit: '0 no drift and no warning/critical finding, 2 drift or findings, 1 error',
+  },
+  validate: {
+    usage: 'reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config] [--no-color]',
+    what: 'Loads and checks the desired state; touches no host. Errors name file:line:column and the fix.',
+    examples: [
+      ['reconcile --validate --desired desired-state/ds01.yaml', 'one file'],
+      ['reconcile --validate --desired /etc/reconcile/desired-state', 'a directory of *.yaml'],
+    ],
+    exit: '0 valid, 1 invalid',
+  },
+  history: {
+    usage: 'reconcile --history [--root DIR] [--state-dir DIR] [--format text|json] [--no-color]',
+    what: 'Lists the recorded applies and rollbacks, newest first: who, when, what changed, how it ended.',
+    examples: [
+      ['reconcile --history', 'this host'],
+      ['reconcile --history --root /srv/images/ds01 --format json', 'an image, for a script'],
+    ],
+    exit: '0 listed, 1 error',
+  },
+  rollback: {
+    usage: 'reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json] [--no-color] [--quiet]',
+    what: 'Puts back what one run changed, from its backups (default: the latest apply not yet rolled back). Refuses targets changed since, unless --force.',
+    examples: [
+      ['sudo reconcile --rollback', 'undo the latest apply'],
+      ['sudo reconcile --rollback 20260131T120000Z-1a2b3c', 'undo one run (ids from --history)'],
+      ['sudo reconcile --rollback 20260131T120000Z-1a2b3c --force', 'even where a target changed since (the current state is backed up first)'],
+    ],
+    exit: '0 everything is back, 1 anything refused, skipped or failed',
+  },
+};
+
+export function modeHelp(mode: Mode): string {
+  const h = HELP[mode];
+  const width = Math.max(...h.examples.map(([c]) => c.length));
+  const examples = h.examples.map(([c, why]) => (c.length > 70 ? `  ${c}\n      # ${why}` : `  ${c.padEnd(Math.min(width, 70))}  # ${why}`));
+  return `Usage: ${h.usage}
+
+${h.what}
+
+Examples:
+${examples.join('\n')}
+
+Exit codes: ${h.exit}.
+All modes and options: reconcile --help
+`;
+}
