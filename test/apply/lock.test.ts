@@ -303,7 +303,7 @@ describe('stale-lock takeover with several contenders (one process, deterministi
       await held.release();
       expect(await fs.readdir(s.root.path('/var/lib/reconcile'))).toEqual([]);
     }
-  }, 60_000);
+  });
 
   it('waits for a takeover in progress, and gives up naming it when it never ends', async () => {
     const holder = children.start('sleep', ['30']);
@@ -345,7 +345,7 @@ describe('stale-lock takeover with several contenders (one process, deterministi
 describe('two applies at once on one root (real processes)', () => {
   beforeAll(async () => {
     await ensureBuilt();
-  }, 60_000);
+  });
 
   it('serialise: one applies, the other waits then finds it done; both exit 0 with whole, separate journals', async () => {
     const args = ['--apply', '--desired', s.desired, '--root', s.root.dir, '--lock-timeout', '30', '--format', 'json'];
@@ -396,5 +396,5 @@ describe('two applies at once on one root (real processes)', () => {
     expect(statuses).toEqual(['applied', 'skipped']);
     const applied = journals.flatMap((j) => j.filter((e) => e.type === 'outcome' && e.status === 'applied'));
     expect(applied.length).toBe(planned);
-  }, 60_000);
+  });
 });

@@ -31,6 +31,7 @@ it('a child that exits after its test file ended does not fail the next file', a
       reject: false,
       stdin: 'ignore',
       all: true,
+      env: { LATE_CHILD_PIDFILE: path.join(dir, 'late-child.pid') },
     });
     expect(r.all).not.toContain('Maximum call stack size exceeded');
     expect(r.all).toMatch(/Tests:\s+2 passed, 2 total/);

@@ -147,7 +147,7 @@ asRoot('config you can trust (running as root)', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('reconcile: warning: --insecure-config');
     expect(r.stderr).toContain(f);
-  }, 60_000);
+  });
 
   it('applies to --rules directories too', async () => {
     const rule = await write('rules/extra.yaml', 'id: x\n', 0o644);

@@ -28,7 +28,7 @@ const firstOfEach = [...classes].map(([name, steps]) => [steps[0]!, name] as con
 let ref: Reference;
 beforeAll(async () => {
   ref = await reference(trace, scenarios);
-}, 60_000);
+});
 
 afterAll(async () => {
   // Children first: a root removed while a child still writes into it fails (ENOTEMPTY).
