@@ -1,10 +1,15 @@
 // End to end: the built `reconcile` command against the two incidents'
-// example hosts, copied to temp roots with real device nodes added.
+// example hosts, copied to temp roots with real device nodes added. What a
+// test only sets up or reads back (an apply before the step under test, the
+// JSON of a plan already shown as text) runs in-process through main(): each
+// start of the built command costs about half a second of CPU.
 
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { main } from '../../src/cli/main.js';
+import { captureOutput } from '../safety/snapshot.js';
 import { canMakeDevices, charDevice, makeRoot, type TempRoot } from '../helpers/temp-root.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -14,6 +19,13 @@ const desired = path.join(repo, 'desired-state/ds01.yaml');
 async function reconcile(args: string[]) {
   const r = await execa('node', [bin, ...args], { reject: false, cwd: repo, stdin: 'ignore' });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** The same command in this process: for set-up and for reading back, where the process boundary is not what is tested. */
+async function inProcess(args: string[]) {
+  const io = captureOutput();
+  const code = await main(args, io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
 }
 
 async function incidentRoot(name: string): Promise<TempRoot> {
@@ -96,7 +108,7 @@ describe('incident 1: restrictive device permissions', () => {
 
   it('a second apply changes nothing: no rewrite, mtimes untouched', async () => {
     const root = await fresh('incident-1-device-permissions');
-    expect((await reconcile(['--apply', '--desired', desired, '--root', root.dir])).code).toBe(0);
+    expect((await inProcess(['--apply', '--desired', desired, '--root', root.dir])).code).toBe(0);
     const watched = ['/etc/profile.d/ds01-gpu-awareness.sh', '/etc/group', '/usr/sbin/ub-device-create'];
     const before = await Promise.all(watched.map((p) => fs.lstat(root.path(p))));
     const runsBefore = await fs.readdir(root.path('/var/lib/reconcile/runs'));
@@ -123,7 +135,7 @@ describe('incident 2: nvidia-smi wrapper and a cut-down video group', () => {
     expect(plan.stdout).toMatch(/^- \/usr\/local\/bin\/nvidia-smi /m);
     expect(plan.stdout).toContain('left /usr/local/bin/nvidia-ctk');
 
-    const json = JSON.parse((await reconcile(['--plan', '--desired', desired, '--root', root.dir, '--format', 'json'])).stdout) as PlanJson;
+    const json = JSON.parse((await inProcess(['--plan', '--desired', desired, '--root', root.dir, '--format', 'json'])).stdout) as PlanJson;
     const video = json.changes.find((c) => c.kind === 'group');
     expect(video).toMatchObject({ target: 'video', action: 'update', resource: 'video-includes-docker' });
     expect(video?.members?.add).toEqual(['alice', 'bob', 'datasciencelab', 'h.baker@hertie-school.lan']);
@@ -141,7 +153,7 @@ describe('incident 2: nvidia-smi wrapper and a cut-down video group', () => {
 
   it('renders markdown for code review', async () => {
     const root = await fresh('incident-2-nvidia-smi-wrapper');
-    const md = await reconcile(['--plan', '--desired', desired, '--root', root.dir, '--format', 'markdown']);
+    const md = await inProcess(['--plan', '--desired', desired, '--root', root.dir, '--format', 'markdown']);
     expect(md.code).toBe(2);
     expect(md.stdout).toContain('| ✏️ | `video` | group | video-includes-docker |');
     expect(md.stdout).toContain('```diff');
@@ -200,7 +212,7 @@ describe('--check', () => {
 
   it('exits 0 on the host after apply', async () => {
     const root = await fresh('incident-2-nvidia-smi-wrapper');
-    expect((await reconcile(['--apply', '--desired', desired, '--root', root.dir])).code).toBe(0);
+    expect((await inProcess(['--apply', '--desired', desired, '--root', root.dir])).code).toBe(0);
     const r = await reconcile(['--check', '--desired', desired, '--root', root.dir, '--format', 'json']);
     expect(JSON.parse(r.stdout).findings.filter((f: { status: string }) => f.status === 'fail')).toEqual([]);
     expect(r.code).toBe(0);
@@ -212,8 +224,9 @@ describe('bad input and usage', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-bad-'));
     const file = path.join(dir, 'bad.yaml');
     await fs.writeFile(file, 'version: 1\nresources:\n  - id: x\n    kind: device-mode\n    paths: [/dev/nvidia0]\n    mode: "0999"\n    owner: root\n    group: root\n');
-    for (const mode of ['--plan', '--apply', '--validate']) {
-      const r = await reconcile([mode, '--desired', file, '--root', dir]);
+    // The built command for one mode (its stderr is what a user sees); the others in-process.
+    for (const [mode, run] of [['--plan', reconcile], ['--apply', inProcess], ['--validate', inProcess]] as const) {
+      const r = await run([mode, '--desired', file, '--root', dir]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`${file}:6:11`);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -233,7 +246,7 @@ describe('bad input and usage', () => {
     const unknown = await reconcile(['--plan', '--desird', desired]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown option --desird');
-    const noRoot = await reconcile(['--plan', '--desired', desired, '--root', '/nonexistent/root']);
+    const noRoot = await inProcess(['--plan', '--desired', desired, '--root', '/nonexistent/root']);
     expect(noRoot.code).toBe(1);
     expect(noRoot.stderr).toContain('/nonexistent/root');
   });

@@ -6,10 +6,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import { execa } from 'execa';
 import { main } from '../../src/cli/main.js';
+import { ChildGroup } from '../helpers/child-group.js';
 import { makeScenario, type Scenario } from '../safety/scenario.js';
 import { captureOutput } from '../safety/snapshot.js';
 
 let s: Scenario;
+const children = new ChildGroup();
 beforeEach(async () => {
   s = await makeScenario();
 });
@@ -160,14 +162,14 @@ describe('--history', () => {
   });
 
   it('shows a run whose process still holds the lock as running, and does not report it', async () => {
-    const holder = execa('sleep', ['30'], { reject: false });
+    const holder = children.start('sleep', ['30']);
     try {
       await plantInterruptedRun('20260131T100000Z-0a0b0e', holder.pid!, true);
       expect((await history()).runs[0]!.outcome).toBe('running');
       const plan = await cli('--apply', '--desired', s.desired, '--root', s.root.dir);
       expect(plan.stdout).not.toContain('was interrupted');
     } finally {
-      holder.kill();
+      await children.stopAll();
     }
   });
 

@@ -74,7 +74,7 @@ describe('--rollback arguments', () => {
 describe('rolling back an interrupted run', () => {
   beforeAll(async () => {
     await ensureBuilt();
-  }, 60_000);
+  });
 
   it.each([15, 45, 80, 120])('puts back exactly what an apply killed at step %i had done', async (n) => {
     const s = await fresh();

@@ -1,6 +1,6 @@
 // Tests that start the real command as a child process (kill -9, two
 // processes at once) run the built CLI: fast to start, no ts-jest. `npm test`
-// builds it first (pretest); this builds only when dist/ is missing, and
+// builds it first when stale (pretest); this builds only when dist/ is missing, and
 // otherwise warns when it is older than src/: rebuilding while other test
 // files run the built CLI would hand them half-written files.
 
@@ -26,7 +26,8 @@ let warned = false;
 export async function ensureBuilt(): Promise<void> {
   const built = await fs.stat(bin).then((s) => s.mtimeMs).catch(() => 0);
   if (built === 0) {
-    await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repo });
+    // The whole build: the CLI also needs the compiled schema validators.
+    await execa('npm', ['run', 'build'], { cwd: repo });
     return;
   }
   if (!warned && built < (await newest(path.join(repo, 'src')))) {

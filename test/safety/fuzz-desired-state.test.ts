@@ -38,16 +38,16 @@ it('the unmutated DS01 desired state is valid (the generators start from a valid
 });
 
 it('YAML-ish and binary text', async () => {
-  await holds(yamlishText, 1000);
-}, 30_000);
+  await holds(yamlishText, 300);
+});
 
 it('structural mutations of ds01.yaml', async () => {
-  await holds(structuredMutations(base), 1000);
-}, 30_000);
+  await holds(structuredMutations(base), 300);
+});
 
 it('text mutations of ds01.yaml', async () => {
-  await holds(textMutations(base), 1000);
-}, 30_000);
+  await holds(textMutations(base), 300);
+});
 
 it('the generators produce both accepted and rejected inputs', () => {
   const sample = fc.sample(desiredStateInputs(base), { numRuns: 200, seed: 1 });

@@ -28,7 +28,7 @@ describeWithDebianRoot(gate, 'reconcile inside a real Debian root (live mode, no
     firstPlan = await reconcileInside(['--plan', '--format', 'json']);
     firstCheck = await reconcileInside(['--check', '--format', 'json']);
     apply = await reconcileInside(['--apply']);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await root?.cleanup();

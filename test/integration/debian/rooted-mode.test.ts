@@ -36,7 +36,7 @@ describeWithDebianRoot(gate, 'reconcile --root on a real Debian root', (tarball)
       aliceSmi: await root.chroot(['su', '--login', 'alice', '--command', 'nvidia-smi -L']),
     };
     apply = await reconcileOutside(root, ['--apply']);
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await root?.cleanup();
