@@ -31,7 +31,9 @@ export async function backupPath(host: Host, backupDir: string, target: string):
   if (stat.type === 'symlink') record.linkTarget = await host.readlink(target);
   if (stat.type === 'char' || stat.type === 'block') record.rdev = stat.rdev;
   if (stat.type === 'file') {
-    const bytes = (await host.readFile(target)) ?? Buffer.alloc(0);
+    // Through the object just probed: a name swapped for a symlink to a
+    // file outside the root in between is refused, never copied.
+    const bytes = (await host.readFile(target, { type: stat.type, dev: stat.dev, ino: stat.ino })) ?? Buffer.alloc(0);
     // Backups may hold /etc/gshadow: readable by root only.
     await host.writeFileAtomic(copy, bytes, { mode: 0o600, uid: 0, gid: 0 });
     record.copy = copy;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { changeGroupMembers, readGroup } from '../host/group-db.js';
-import type { Host } from '../host/types.js';
+import type { FileType, Host } from '../host/types.js';
 import type { Change, Fingerprint } from '../plan/types.js';
 import { fingerprintOf, modeString } from '../resources/fingerprint.js';
 import { backupPath, type BackupRecord } from './backup.js';
@@ -70,15 +70,19 @@ async function perform(host: Host, change: Change): Promise<void> {
     case 'set-attributes': {
       const st = await host.lstat(change.target);
       if (st === null) throw new Error(`${change.target} disappeared`);
+      // Act on the object whose fingerprint was checked, never on whatever
+      // the name points at by the time the system call runs.
+      const probed = change.expect.type === 'path' ? change.expect : null;
+      const identity = probed ? { type: probed.fileType as FileType, dev: probed.dev, ino: probed.ino } : undefined;
       // In place, never by rewriting the file: a new inode would break hard
       // links and drop ACLs, capabilities and security labels. Each attribute
       // changes atomically; a crash between the two leaves the bytes intact
       // and one attribute still to do, which the next run finishes.
       if (op.uid !== undefined || op.gid !== undefined) {
-        if (op.uid !== st.uid || op.gid !== st.gid) await host.lchown(change.target, op.uid ?? st.uid, op.gid ?? st.gid);
+        if (op.uid !== st.uid || op.gid !== st.gid) await host.lchown(change.target, op.uid ?? st.uid, op.gid ?? st.gid, identity);
       }
       // After chown, which may clear set-id bits.
-      if (op.mode !== undefined) await host.chmod(change.target, op.mode);
+      if (op.mode !== undefined) await host.chmod(change.target, op.mode, identity);
       return;
     }
     case 'remove':
