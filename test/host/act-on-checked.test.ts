@@ -171,10 +171,10 @@ describe('tree removal walks by descriptor', () => {
     expect(await fs.readFile(root.path('/srv/tree/file'), 'utf8')).toBe('x\n');
   });
 
-  it('a subdirectory swapped for a symlink to an outside directory mid-removal never loses an outside file (30 runs)', async () => {
+  it('a subdirectory swapped for a symlink to an outside directory mid-removal never loses an outside file (20 runs)', async () => {
     const outside = await tempRoot({});
     let lost = 0;
-    for (let run = 0; run < 30; run++) {
+    for (let run = 0; run < 20; run++) {
       const files: Record<string, string> = {};
       for (let a = 0; a < 20; a++) for (let i = 0; i < 10; i++) files[`home/u/sub/d${a}/f${i}`] = 'mine\n';
       const root = await tempRoot(files);
@@ -184,19 +184,21 @@ describe('tree removal walks by descriptor', () => {
         for (let i = 0; i < 10; i++) await fs.writeFile(`${target}/d${a}/f${i}`, 'outside\n');
       }
       // The owner of /home/u, working from inside it (its cwd follows the renamed tree):
-      // sub becomes a symlink to the outside directory and back, over and over.
+      // once the removal is under way inside sub, sub becomes a symlink to the outside directory.
       const racer = spawn(process.execPath, [
         '-e',
         `const fs=require('fs');process.chdir(${JSON.stringify(root.path('/home/u'))});
-         fs.renameSync('sub','real');process.stdout.write('ready\\n');
-         for(;;){try{fs.symlinkSync(${JSON.stringify(target)},'l');fs.renameSync('l','sub');fs.renameSync('real','sub')}catch{}
-                 try{fs.renameSync('sub','real')}catch{}}`,
+         process.stdout.write('ready\\n');
+         const gone=()=>{for(let a=0;a<20;a++)if(!fs.existsSync('sub/d'+a))return true;return false};
+         while(!gone()){}
+         fs.renameSync('sub','real');fs.symlinkSync(${JSON.stringify(target)},'sub');`,
       ]);
+      const exited = new Promise((r) => racer.once('exit', r));
       await new Promise((r) => racer.stdout.once('data', r));
       const host = new RootedHost(root.dir);
       await host.removeTree('/home').catch(() => undefined);
       racer.kill('SIGKILL');
-      await new Promise((r) => racer.once('exit', r));
+      await exited;
       let left = 0;
       for (let a = 0; a < 20; a++) left += (await fs.readdir(`${target}/d${a}`).catch(() => [])).length;
       if (left !== 200) lost += 1;
