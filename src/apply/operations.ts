@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { changeGroupMembers, readGroup } from '../host/group-db.js';
-import type { FileType, Host } from '../host/types.js';
+import type { FileType, Host, Unchanged } from '../host/types.js';
 import type { Change, Fingerprint } from '../plan/types.js';
 import { fingerprintOf, modeString } from '../resources/fingerprint.js';
 import { backupPath, type BackupRecord } from './backup.js';
@@ -60,12 +60,26 @@ export async function backupForChange(host: Host, change: Change, backupDir: str
   return records;
 }
 
+function unchangedSince(change: Change): Unchanged | 'absent' | undefined {
+  const e = change.expect;
+  if (e.type === 'absent') return 'absent';
+  return e.type === 'path' ? { dev: e.dev, ino: e.ino, size: e.size, mtimeMs: e.mtimeMs } : undefined;
+}
+
 async function perform(host: Host, change: Change): Promise<void> {
   const op = change.op;
   switch (op.type) {
     case 'write-file':
       await host.mkdirp(path.posix.dirname(change.target));
-      await host.writeFileAtomic(change.target, Buffer.from(op.contentBase64, 'base64'), op);
+      await host.writeFileAtomic(change.target, Buffer.from(op.contentBase64, 'base64'), {
+        mode: op.mode,
+        uid: op.uid,
+        gid: op.gid,
+        ...(op.xattrs !== undefined ? { xattrs: op.xattrs } : {}),
+        // Re-checked right before the rename: a line appended after the
+        // backup must not be lost under the new content.
+        unchangedSince: unchangedSince(change),
+      });
       return;
     case 'set-attributes': {
       const st = await host.lstat(change.target);

@@ -211,7 +211,7 @@ async function restorePath(
           summary: `put back ${r.path} as before run ${runId} (${owner})`,
           content: { before: displayContent(current), after: displayContent(bytes) },
           expect,
-          op: { type: 'write-file', contentBase64: bytes.toString('base64'), mode: r.mode, uid: r.uid, gid: r.gid },
+          op: { type: 'write-file', contentBase64: bytes.toString('base64'), mode: r.mode, uid: r.uid, gid: r.gid, xattrs: r.xattrs ?? {} },
         });
         break;
       }

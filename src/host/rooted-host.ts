@@ -16,6 +16,7 @@ import { faultPoint } from './fault-injection.js';
 import { writeNewFile } from './new-file.js';
 import { holdObject, type HeldObject } from './held-object.js';
 import { removeTreeAt } from './remove-tree.js';
+import { CAPABILITY, readXattrs, writeXattrs, type Xattrs } from './xattrs.js';
 import type { FileStat, FileType, Host, ObjectIdentity, RunOptions, RunResult, WriteOptions } from './types.js';
 
 const MAX_SYMLINK_HOPS = 40;
@@ -275,6 +276,12 @@ export class RootedHost implements Host {
     }
   }
 
+  async readXattrs(p: string, expect?: ObjectIdentity): Promise<Xattrs> {
+    return this.withHeld(p, await this.realPath(p), 'read the extended attributes of', { expect, purpose: 'read' }, (held) =>
+      held.stat.isSymbolicLink() ? Promise.resolve({}) : readXattrs(held.via, p),
+    );
+  }
+
   async readText(p: string): Promise<string | null> {
     const buf = await this.readFile(p);
     return buf === null ? null : buf.toString('utf8');
@@ -393,10 +400,68 @@ export class RootedHost implements Host {
 
   async writeFileAtomic(p: string, data: Buffer | string, opts: WriteOptions): Promise<void> {
     await this.inPinnedParent(p, 'write', async (dir, name) => {
+      const carried = await this.xattrsToCarry(p, dir, name, opts);
       const tmp = path.join(dir, tempNameFor(name));
-      await writeNewFile(tmp, data, { ...opts, afterWrite: () => faultPoint('write-temp') });
+      await writeNewFile(tmp, data, {
+        mode: opts.mode,
+        uid: opts.uid,
+        gid: opts.gid,
+        afterWrite: () => faultPoint('write-temp'),
+        ...(Object.keys(carried).length > 0 ? { beforeMode: (f: string) => writeXattrs(f, carried, p) } : {}),
+      });
+      try {
+        await this.refuseIfChanged(p, dir, name, opts.unchangedSince);
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
       await renameIntoPlace(tmp, path.join(dir, name), dir);
     });
+  }
+
+  /** The extended attributes the new file gets: as asked, or those of the file it replaces. */
+  private async xattrsToCarry(p: string, dir: string, name: string, opts: WriteOptions): Promise<Xattrs> {
+    if (opts.xattrs !== undefined) return opts.xattrs;
+    let held: HeldObject;
+    try {
+      held = await holdObject(dir, name, p, 'read', undefined, await procFdAvailable());
+    } catch (err) {
+      if (isMissing(err)) return {};
+      throw err;
+    }
+    try {
+      if (!held.stat.isFile()) return {};
+      const attrs = await readXattrs(held.via, p);
+      if (attrs[CAPABILITY] !== undefined) {
+        throw new ConfinementError(
+          `refusing to rewrite ${p}: it has file capabilities (security.capability), granted to its current bytes. Carrying them to new ` +
+            'content would grant them to a different program, and dropping them could break what uses it. Nothing was changed. ' +
+            `Look at them (getcap ${p}); remove them (setcap -r) if the new content should not have them, then run again.`,
+        );
+      }
+      return attrs;
+    } finally {
+      await held.close();
+    }
+  }
+
+  /** Right before a rename: the file being replaced is still the one checked. */
+  private async refuseIfChanged(p: string, dir: string, name: string, since: WriteOptions['unchangedSince']): Promise<void> {
+    if (since === undefined) return;
+    const now = await fs.lstat(path.join(dir, name)).catch((err: unknown) => {
+      if (isMissing(err)) return null;
+      throw err;
+    });
+    const same =
+      since === 'absent'
+        ? now === null
+        : now !== null && now.dev === since.dev && now.ino === since.ino && now.size === since.size && now.mtimeMs === since.mtimeMs;
+    if (!same) {
+      throw new ConfinementError(
+        `${p} changed while reconcile was writing it (${now === null ? 'it was removed' : 'someone wrote to it or replaced it'} after it was checked and backed up): ` +
+          'refused, so that change is not lost; nothing was replaced. Run again to plan against the file as it is now.',
+      );
+    }
   }
 
   async symlinkAtomic(target: string, p: string): Promise<void> {

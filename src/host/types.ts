@@ -29,10 +29,30 @@ export interface ObjectIdentity {
   ino: number;
 }
 
+/** What a file looked like when checked; a write refuses to replace anything else. */
+export interface Unchanged {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
 export interface WriteOptions {
   mode: number;
   uid: number;
   gid: number;
+  /**
+   * Extended attributes (name -> base64) the new file gets, exactly (a
+   * restore). Without it, those of the file being replaced are carried over,
+   * and a file with capabilities is refused.
+   */
+  xattrs?: Record<string, string>;
+  /**
+   * Checked right before the rename: the file being replaced must still be
+   * this one ('absent': nothing there), or the write is refused (a line
+   * appended since the check is never lost).
+   */
+  unchangedSince?: Unchanged | 'absent';
 }
 
 export interface RunOptions {
@@ -66,6 +86,8 @@ export interface Host {
    */
   readFile(path: string, expect?: ObjectIdentity): Promise<Buffer | null>;
   readText(path: string): Promise<string | null>;
+  /** Extended attributes (name -> base64: ACLs, capabilities, user.*) of the object itself; {} for a symlink. */
+  readXattrs(path: string, expect?: ObjectIdentity): Promise<Record<string, string>>;
   readlink(path: string): Promise<string>;
   /** Entry names of a directory, sorted; [] when missing or not a directory. */
   readdir(path: string): Promise<string[]>;
