@@ -18,6 +18,11 @@ export interface ApplyOptions {
   runId?: string;
   operation?: 'apply' | 'rollback';
   rollbackOf?: string;
+  /**
+   * Plans again once the lock is held, and carries out that plan: the plan
+   * given may have been made while another run (a rollback) was half way.
+   */
+  replan?: () => Promise<Plan>;
 }
 
 export interface ChangeOutcome extends Outcome {
@@ -29,21 +34,30 @@ export interface ApplyResult {
   outcomes: ChangeOutcome[];
   warnings: string[];
   counts: Record<OutcomeStatus, number>;
+  /** The plan carried out: the one given, or the one made under the lock (replan). */
+  plan: Plan;
 }
 
-export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const runId = opts.runId ?? newRunId();
+  let plan = planned;
   const counts: Record<OutcomeStatus, number> = { applied: 0, skipped: 0, failed: 0 };
   // Nothing to do: no lock, no journal, no state dir. A converged host stays
   // untouched; a run interrupted earlier is still reported.
   if (plan.changes.length === 0) {
-    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts };
+    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, plan };
   }
   const layout = stateLayout(opts.stateDir);
   const lock = await acquireLock(host, layout.lock, runId, opts.lockTimeoutSeconds);
   const warnings = lock.warning ? [lock.warning] : [];
   const outcomes: ChangeOutcome[] = [];
   try {
+    if (opts.replan !== undefined) {
+      plan = await opts.replan();
+      if (plan.changes.length === 0) {
+        return { runId, outcomes, warnings: [...warnings, ...(await noticeInterruptedRuns(host, opts.stateDir, runId))], counts, plan };
+      }
+    }
     warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
     const journal = await Journal.open(host, layout.journal(runId));
     await journal.write({
@@ -75,5 +89,5 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   } finally {
     await lock.release();
   }
-  return { runId, outcomes, warnings, counts };
+  return { runId, outcomes, warnings, counts, plan };
 }

@@ -46,8 +46,10 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const plan = await buildPlan(host, desired.resources);
-  const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
+  const replan = () => buildPlan(host, desired.resources);
+  // Planned again under the lock: a rollback running meanwhile may have left the host half restored.
+  const result = await applyPlan(host, await replan(), { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files, replan });
+  const plan = result.plan;
   const after = await buildPlan(host, desired.resources);
   const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0;
   if (args.format === 'json') {
