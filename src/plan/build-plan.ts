@@ -9,6 +9,7 @@ import type { Host } from '../host/types.js';
 import type { Resource } from '../model/types.js';
 import { handlerFor } from '../resources/registry.js';
 import { failedDiff, type DiffResult } from '../resources/handler.js';
+import { hardLinkNotes } from './hard-link-notes.js';
 import type { Plan, Summary } from './types.js';
 
 async function planResource(host: Host, resource: Resource): Promise<DiffResult> {
@@ -92,5 +93,6 @@ export async function buildPlan(host: Host, resources: Resource[]): Promise<Plan
     notes: results.flatMap((r) => r.notes),
     errors: results.flatMap((r) => r.errors),
   };
+  merged.notes.push(...(await hardLinkNotes(host, merged.changes)));
   return { ...merged, summary: summarise(merged) };
 }
