@@ -89,7 +89,7 @@ interface PathState {
 
 async function observe(host: Host, p: string): Promise<PathState> {
   const stat = await host.lstat(p);
-  if (stat?.type === 'file') return { stat, sha: sha256((await host.readFile(p)) ?? Buffer.alloc(0)) };
+  if (stat?.type === 'file') return { stat, sha: sha256((await host.readFile(p, stat)) ?? Buffer.alloc(0)) };
   if (stat?.type === 'symlink') return { stat, link: await host.readlink(p) };
   return { stat };
 }
@@ -189,7 +189,7 @@ async function restorePath(
       target,
       action: 'delete',
       summary: `remove ${target}: it did not exist before run ${runId}`,
-      ...(st?.type === 'file' ? { content: { before: displayContent(await host.readFile(target)), after: null } } : {}),
+      ...(st?.type === 'file' ? { content: { before: displayContent(await host.readFile(target, st)), after: null } } : {}),
       expect: fingerprintOf(st),
       op: { type: 'remove', recursive: st.type === 'dir' },
     });
@@ -203,7 +203,7 @@ async function restorePath(
     switch (r.type) {
       case 'file': {
         const bytes = await backupBytes(host, r);
-        const current = st?.type === 'file' ? await host.readFile(r.path) : null;
+        const current = st?.type === 'file' ? await host.readFile(r.path, st) : null;
         out.changes.push({
           ...base,
           target: r.path,
