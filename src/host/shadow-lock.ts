@@ -7,7 +7,11 @@
 // there. A lock whose pid is gone is stale and taken over, as the shadow
 // tools do. Those tools take <file>.lock for every change to etc/group and
 // etc/gshadow (after lckpwdf's /etc/.pwd.lock), so holding it keeps them out.
+// We take /etc/.pwd.lock first too, as they do, which also keeps out tools
+// that take only lckpwdf's lock.
 
+import { execa } from 'execa';
+import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Host } from './types.js';
 
@@ -38,9 +42,63 @@ async function tryLock(host: Host, file: string): Promise<boolean> {
   return host.createExclusive(lock, String(process.pid), 0o600);
 }
 
+/*
+ * lckpwdf(3): an fcntl write lock on the whole of /etc/.pwd.lock, waited for
+ * up to 15 s. Node has no fcntl, so a perl process (perl-base is Essential on
+ * Debian and Ubuntu) takes it and holds it until we close its stdin; the lock
+ * dies with it, so a crash of ours never leaves it held. struct flock is laid
+ * out for 64-bit Linux (short, short, pad, off_t, off_t, pid_t, pad).
+ */
+const PWD_LOCK_SCRIPT = `
+use Fcntl;
+sysopen(my $fh, $ARGV[0], O_WRONLY | O_NOFOLLOW) or die "cannot open $ARGV[0]: $!\\n";
+my @st = stat($fh);
+local $SIG{ALRM} = sub { die "timed out after 15 s waiting for the lock\\n" };
+alarm 15;
+my $fl = pack("s s x4 q q i x4", F_WRLCK, 0, 0, 0, 0);
+fcntl($fh, F_SETLKW, $fl) or die "cannot lock: $!\\n";
+alarm 0;
+$| = 1;
+print "locked $st[0] $st[1]\\n";
+my $ignored = <STDIN>;
+`;
+
+async function holdPwdLock(host: Host): Promise<() => Promise<void>> {
+  if ((await host.lstat('/etc'))?.type !== 'dir') throw new Error("the root's /etc is not a directory");
+  await host.createExclusive('/etc/.pwd.lock', '', 0o600);
+  const st = await host.lstat('/etc/.pwd.lock');
+  if (st?.type !== 'file') throw new Error(`the root's /etc/.pwd.lock is a ${st?.type ?? 'missing file'}, not a regular file: remove it and run again`);
+  const child = execa('perl', ['-e', PWD_LOCK_SCRIPT, path.join(host.root, 'etc/.pwd.lock')], { reject: false, stdin: 'pipe', env: { LC_ALL: 'C' } });
+  const line = await new Promise<string | null>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    void child.then(() => resolve(null), () => resolve(null));
+  });
+  const release = async () => {
+    child.stdin!.end();
+    await child.catch(() => undefined);
+  };
+  // The file locked must be the one checked inside the root (device and inode).
+  if (line === null || line !== `locked ${st.dev} ${st.ino}`) {
+    await release();
+    const res = await child.catch(() => null);
+    const why = line ?? (String(res?.stderr ?? '').trim() || 'perl is not installed?');
+    throw new UserError(
+      `cannot take the shadow tools' lock on the root's /etc/.pwd.lock (lckpwdf): ${why}. Nothing was changed. ` +
+        'Another tool (passwd, chpasswd, useradd) may hold it: wait for it to finish, then run again.',
+    );
+  }
+  return release;
+}
+
 /** Runs `fn` holding <file>.lock for each file (in the order given, as groupadd locks group then gshadow). */
 export async function withShadowLocks<T>(host: Host, files: string[], fn: () => Promise<T>): Promise<T> {
   const held: string[] = [];
+  // On a live host the shadow tools themselves (gpasswd) do the locking.
+  const releasePwd = host.live ? null : await holdPwdLock(host);
   try {
     for (const file of files) {
       let locked = false;
@@ -60,5 +118,6 @@ export async function withShadowLocks<T>(host: Host, files: string[], fn: () => 
     return await fn();
   } finally {
     for (const file of held.reverse()) await host.unlink(`${file}.lock`).catch(() => undefined);
+    await releasePwd?.();
   }
 }

@@ -45,8 +45,8 @@ describe('the shadow tools lock', () => {
       expect(gshadow).toContain(`team${i}:`);
     }
     expect((await readGroup(host, 'video'))?.members).toEqual(added);
-    // No lock is left behind.
-    expect((await fs.readdir(root.path('/etc'))).filter((n) => n.endsWith('.lock'))).toEqual([]);
+    // No lock is left behind (lckpwdf's /etc/.pwd.lock stays, as on every system, unlocked).
+    expect((await fs.readdir(root.path('/etc'))).filter((n) => n.endsWith('.lock'))).toEqual(['.pwd.lock']);
   }, 120_000);
 
   it('waits for a lock held by a live process and takes over one whose process is gone', async () => {
@@ -69,5 +69,30 @@ describe('a damaged line for the group', () => {
     await expect(changeGroupMembers(host, 'video', ['alice'], [])).rejects.toThrow(/\/etc\/group line 2 \(group video\)/);
     expect(await fs.readFile(root.path('/etc/group'), 'utf8')).toBe(bad);
     expect(await fs.readFile(root.path('/etc/gshadow'), 'utf8')).toBe(GSHADOW);
+  });
+});
+
+describe("lckpwdf's /etc/.pwd.lock", () => {
+  it('an edit waits while another process holds the fcntl lock on /etc/.pwd.lock, and goes ahead once it is released', async () => {
+    root = await makeRoot({ 'etc/group': GROUP, 'etc/gshadow': file(GSHADOW, { mode: 0o640, gid: 42 }), 'etc/.pwd.lock': file('', { mode: 0o600 }) });
+    const host = new RootedHost(root.dir);
+    // Another tool's lckpwdf: python's fcntl.lockf is F_SETLKW on the whole file, as lckpwdf does.
+    const holder = execa('python3', ['-c', 'import fcntl,sys; f=open(sys.argv[1],"w"); fcntl.lockf(f, fcntl.LOCK_EX); print("held", flush=True); sys.stdin.read()', root.path('/etc/.pwd.lock')], {
+      stdin: 'pipe',
+      reject: false,
+    });
+    await new Promise((r) => holder.stdout!.once('data', r));
+    let done = false;
+    const edit = changeGroupMembers(host, 'video', ['alice'], []).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    // Still waiting: nothing written while the other holds the lock.
+    expect(done).toBe(false);
+    expect(await fs.readFile(root.path('/etc/group'), 'utf8')).toBe(GROUP);
+    holder.stdin!.end();
+    await holder;
+    await edit;
+    expect(await fs.readFile(root.path('/etc/group'), 'utf8')).toContain('video:x:44:alice');
   });
 });
