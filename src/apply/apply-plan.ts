@@ -29,6 +29,11 @@ export interface ApplyOptions {
   journalEvenIfEmpty?: boolean;
   /** Hears of each change before it is carried out (the CLI's progress line on a terminal). */
   onProgress?: (done: number, total: number, target: string) => void;
+  /**
+   * Plans again once the lock is held, and carries out that plan: the plan
+   * given may have been made while another run (a rollback) was half way.
+   */
+  replan?: () => Promise<Plan>;
 }
 
 export interface ChangeOutcome extends Outcome {
@@ -42,15 +47,18 @@ export interface ApplyResult {
   counts: Record<OutcomeStatus, number>;
   /** Bytes of file copies this run put in its backups. */
   backupBytes: number;
+  /** The plan carried out: the one given, or the one made under the lock (replan). */
+  plan: Plan;
 }
 
-export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const runId = opts.runId ?? newRunId();
+  let plan = planned;
   const counts: Record<OutcomeStatus, number> = { applied: 0, skipped: 0, failed: 0 };
   // Nothing to do: no lock, no journal, no state dir. A converged host stays
   // untouched; a run interrupted earlier is still reported.
   if (plan.changes.length === 0 && !opts.journalEvenIfEmpty) {
-    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, backupBytes: 0 };
+    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, backupBytes: 0, plan };
   }
   const layout = stateLayout(opts.stateDir);
   await checkStateDirTrust(host, opts.stateDir);
@@ -61,6 +69,12 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   const backedUp: BackupRecord[] = [];
   try {
     await opts.verifyUnderLock?.();
+    if (opts.replan !== undefined) {
+      plan = await opts.replan();
+      if (plan.changes.length === 0) {
+        return { runId, outcomes, warnings: [...warnings, ...(await noticeInterruptedRuns(host, opts.stateDir, runId))], counts, backupBytes: 0, plan };
+      }
+    }
     warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
     const journal = await Journal.open(host, layout.journal(runId));
     await journal.write({
@@ -102,5 +116,5 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   } finally {
     await lock.release();
   }
-  return { runId, outcomes, warnings, counts, backupBytes: backupBytesOfRecords(backedUp) };
+  return { runId, outcomes, warnings, counts, backupBytes: backupBytesOfRecords(backedUp), plan };
 }

@@ -1,6 +1,6 @@
 // Before a path is changed or removed, its bytes and metadata are copied to
 // <state-dir>/backups/<run-id>/<path> (bytes) and <path>.meta.json (mode,
-// owner, type, link target), so nothing reconcile does loses data.
+// owner, type, link target, extended attributes), so nothing reconcile does loses data.
 
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -19,6 +19,8 @@ export interface BackupRecord {
   copy?: string;
   sha256?: string;
   size?: number;
+  /** Extended attributes (POSIX ACLs, capabilities, user.*; name -> base64), put back with the bytes. */
+  xattrs?: Record<string, string>;
 }
 
 /** Copies a path (recursively for directories) under backupDir; returns a record per entry. */
@@ -31,9 +33,13 @@ export async function backupPath(host: Host, backupDir: string, target: string):
   if (stat.type === 'symlink') record.linkTarget = await host.readlink(target);
   if (stat.type === 'char' || stat.type === 'block') record.rdev = stat.rdev;
   if (stat.type === 'file') {
-    const bytes = (await host.readFile(target)) ?? Buffer.alloc(0);
+    // Through the object just probed: a name swapped for a symlink to a
+    // file outside the root in between is refused, never copied.
+    const bytes = (await host.readFile(target, { type: stat.type, dev: stat.dev, ino: stat.ino })) ?? Buffer.alloc(0);
     // Backups may hold /etc/gshadow: readable by root only.
     await host.writeFileAtomic(copy, bytes, { mode: 0o600, uid: 0, gid: 0 });
+    const xattrs = await host.readXattrs(target, { type: stat.type, dev: stat.dev, ino: stat.ino });
+    if (Object.keys(xattrs).length > 0) record.xattrs = xattrs;
     record.copy = copy;
     record.size = bytes.length;
     record.sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { changeGroupMembers, readGroup } from '../host/group-db.js';
-import type { Host } from '../host/types.js';
+import type { FileType, Host, Unchanged } from '../host/types.js';
 import type { Change, Fingerprint } from '../plan/types.js';
 import { fingerprintOf, modeString } from '../kinds/shared/fingerprint.js';
 import { backupPath, type BackupRecord } from './backup.js';
@@ -60,25 +60,43 @@ export async function backupForChange(host: Host, change: Change, backupDir: str
   return records;
 }
 
+function unchangedSince(change: Change): Unchanged | 'absent' | undefined {
+  const e = change.expect;
+  if (e.type === 'absent') return 'absent';
+  return e.type === 'path' ? { dev: e.dev, ino: e.ino, size: e.size, mtimeMs: e.mtimeMs } : undefined;
+}
+
 async function perform(host: Host, change: Change): Promise<void> {
   const op = change.op;
   switch (op.type) {
     case 'write-file':
       await host.mkdirp(path.posix.dirname(change.target));
-      await host.writeFileAtomic(change.target, Buffer.from(op.contentBase64, 'base64'), op);
+      await host.writeFileAtomic(change.target, Buffer.from(op.contentBase64, 'base64'), {
+        mode: op.mode,
+        uid: op.uid,
+        gid: op.gid,
+        ...(op.xattrs !== undefined ? { xattrs: op.xattrs } : {}),
+        // Re-checked right before the rename: a line appended after the
+        // backup must not be lost under the new content.
+        unchangedSince: unchangedSince(change),
+      });
       return;
     case 'set-attributes': {
       const st = await host.lstat(change.target);
       if (st === null) throw new Error(`${change.target} disappeared`);
+      // Act on the object whose fingerprint was checked, never on whatever
+      // the name points at by the time the system call runs.
+      const probed = change.expect.type === 'path' ? change.expect : null;
+      const identity = probed ? { type: probed.fileType as FileType, dev: probed.dev, ino: probed.ino } : undefined;
       // In place, never by rewriting the file: a new inode would break hard
       // links and drop ACLs, capabilities and security labels. Each attribute
       // changes atomically; a crash between the two leaves the bytes intact
       // and one attribute still to do, which the next run finishes.
       if (op.uid !== undefined || op.gid !== undefined) {
-        if (op.uid !== st.uid || op.gid !== st.gid) await host.lchown(change.target, op.uid ?? st.uid, op.gid ?? st.gid);
+        if (op.uid !== st.uid || op.gid !== st.gid) await host.lchown(change.target, op.uid ?? st.uid, op.gid ?? st.gid, identity);
       }
       // After chown, which may clear set-id bits.
-      if (op.mode !== undefined) await host.chmod(change.target, op.mode);
+      if (op.mode !== undefined) await host.chmod(change.target, op.mode, identity);
       return;
     }
     case 'remove':

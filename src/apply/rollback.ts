@@ -92,7 +92,7 @@ interface PathState {
 
 async function observe(host: Host, p: string): Promise<PathState> {
   const stat = await host.lstat(p);
-  if (stat?.type === 'file') return { stat, sha: sha256((await host.readFile(p)) ?? Buffer.alloc(0)) };
+  if (stat?.type === 'file') return { stat, sha: sha256((await host.readFile(p, stat)) ?? Buffer.alloc(0)) };
   if (stat?.type === 'symlink') return { stat, link: await host.readlink(p) };
   return { stat };
 }
@@ -194,7 +194,7 @@ async function restorePath(host: Host, step: RunStep, target: string, out: Build
       target,
       action: 'delete',
       summary: `remove ${target}: it did not exist before run ${runId}`,
-      ...(st?.type === 'file' ? { content: { before: displayContent(await host.readFile(target)), after: null } } : {}),
+      ...(st?.type === 'file' ? { content: { before: displayContent(await host.readFile(target, st)), after: null } } : {}),
       expect: fingerprintOf(st),
       op: { type: 'remove', recursive: st.type === 'dir' },
     });
@@ -211,7 +211,7 @@ async function restorePath(host: Host, step: RunStep, target: string, out: Build
     switch (r.type) {
       case 'file': {
         if (bytes === undefined) throw new UserError(`the backup of ${r.path} has no copy of its bytes; restore it by hand.`);
-        const current = st?.type === 'file' ? await host.readFile(r.path) : null;
+        const current = st?.type === 'file' ? await host.readFile(r.path, st) : null;
         out.changes.push({
           ...base,
           target: r.path,
@@ -219,7 +219,7 @@ async function restorePath(host: Host, step: RunStep, target: string, out: Build
           summary: `put back ${r.path} as before run ${runId} (${owner})`,
           content: { before: displayContent(current), after: displayContent(bytes) },
           expect,
-          op: { type: 'write-file', contentBase64: bytes.toString('base64'), mode: r.mode, uid: r.uid, gid: r.gid },
+          op: { type: 'write-file', contentBase64: bytes.toString('base64'), mode: r.mode, uid: r.uid, gid: r.gid, xattrs: r.xattrs ?? {} },
         });
         break;
       }

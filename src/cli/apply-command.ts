@@ -78,16 +78,20 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
   const progress = progressOn(io);
-  const plan = refuseStateDirTargets(
-    await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id)),
-    stateDir,
-  );
-  const result = await applyPlan(host, plan, {
+  const replan = async () =>
+    refuseStateDirTargets(
+      await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id)),
+      stateDir,
+    );
+  // Planned again under the lock: a rollback running meanwhile may have left the host half restored.
+  const result = await applyPlan(host, await replan(), {
     stateDir,
     lockTimeoutSeconds: args.lockTimeout,
     desiredFiles: desired.files,
+    replan,
     onProgress: (done, total, target) => progress.update('applying', done, total, target),
   });
+  const plan = result.plan;
   const after = refuseStateDirTargets(
     await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id)),
     stateDir,

@@ -9,7 +9,8 @@
 // (directory users), and those are exactly the DS01 users.
 
 import { UserError } from '../errors.js';
-import type { Host } from './types.js';
+import { withShadowLocks } from './shadow-lock.js';
+import type { Host, WriteOptions } from './types.js';
 
 export interface GroupEntry {
   name: string;
@@ -38,6 +39,7 @@ export async function readGroup(host: Host, name: string): Promise<GroupEntry | 
   const { lines } = splitLines(text);
   refuseCarriageReturns(lines, '/etc/group');
   for (const [i, line] of lines.entries()) {
+    refuseUnparsableLine(line, name, '/etc/group', i + 1);
     const entry = parseGroupLine(line);
     if (entry && entry.name === name) {
       refuseBadMembers(entry.members, '/etc/group', i + 1, name);
@@ -61,6 +63,27 @@ function refuseCarriageReturns(lines: string[], file: string): void {
   throw new UserError(
     `the root's ${file} line ${i + 1} holds a carriage return (\\r; DOS/CRLF line endings), which would become part of member names: ` +
       `reconcile will not read or rewrite it. Fix: convert the file (dos2unix ${file}, inside the root), check it with grpck -r, and run again.`,
+  );
+}
+
+/**
+ * A line for `group` that does not parse (a gid that is not a number, a
+ * missing field) is refused, never skipped: skipping it would read a later
+ * line for the group while an edit changes the first one.
+ */
+function refuseUnparsableLine(line: string, group: string, file: string, lineNo: number): void {
+  if (line.startsWith('#') || line.split(':', 1)[0] !== group) return;
+  const fields = line.split(':');
+  const problem =
+    fields.length !== 4
+      ? `it has ${fields.length} fields, expected 4 (name:password:${file.endsWith('gshadow') ? 'admins' : 'gid'}:members)`
+      : file.endsWith('/group') && !/^[0-9]+$/.test(fields[2]!)
+        ? `its gid ${JSON.stringify(fields[2])} is not a number`
+        : null;
+  if (problem === null) return;
+  throw new UserError(
+    `the root's ${file} line ${lineNo} (group ${group}) does not parse: ${problem}; reconcile will not read or edit group ${group} ` +
+      `while it is damaged. Fix: correct or remove that line by hand (grpck -r shows problems in ${file}), and run again.`,
   );
 }
 
@@ -164,14 +187,8 @@ export function editMemberField(
   refuseCarriageReturns(split.lines, file);
   const index = split.lines.findIndex((l) => l.split(':', 1)[0] === group && !l.startsWith('#'));
   if (index < 0) return null;
+  refuseUnparsableLine(split.lines[index]!, group, file, index + 1);
   const fields = split.lines[index]!.split(':');
-  if (fields.length !== 4) {
-    throw new Error(
-      `${file}: the line for group ${group} has ${fields.length} fields, expected 4 (name:password:${
-        file.endsWith('gshadow') ? 'admins' : 'gid'
-      }:members); fix it by hand (grpck -r shows the problem) and run again`,
-    );
-  }
   refuseBadMembers(splitMembers(fields[3]!), file, index + 1, group);
   const badAdd = add.filter((m) => !MEMBER_NAME.test(m));
   if (badAdd.length > 0) {
@@ -185,6 +202,13 @@ export function editMemberField(
 }
 
 async function changeGroupFiles(host: Host, group: string, add: string[], remove: string[]): Promise<void> {
+  // Under the shadow tools' locks, and each file re-checked right before its
+  // rename: an entry groupadd appends meanwhile is never lost.
+  const files = (await host.lstat('/etc/gshadow')) === null ? ['/etc/group'] : ['/etc/group', '/etc/gshadow'];
+  await withShadowLocks(host, files, () => changeGroupFilesLocked(host, group, add, remove));
+}
+
+async function changeGroupFilesLocked(host: Host, group: string, add: string[], remove: string[]): Promise<void> {
   const groupFile = await readForRewrite(host, '/etc/group');
   if (groupFile === null) {
     throw new Error(`the root's /etc/group does not exist, so group ${group} cannot be changed`);
@@ -229,14 +253,15 @@ async function changeGroupFiles(host: Host, group: string, add: string[], remove
 async function readForRewrite(
   host: Host,
   path: string,
-): Promise<{ text: string; attrs: { mode: number; uid: number; gid: number } } | null> {
+): Promise<{ text: string; attrs: WriteOptions } | null> {
   const st = await host.lstat(path);
   if (st === null) return null;
   if (st.type !== 'file') {
     // An atomic rename would replace the link (or worse) instead of the file behind it.
     throw new Error(`the root's ${path} is a ${st.type}, not a regular file: refusing to rewrite it; make it a plain file first`);
   }
-  const text = await host.readText(path);
-  if (text === null) return null;
-  return { text, attrs: { mode: st.mode, uid: st.uid, gid: st.gid } };
+  const bytes = await host.readFile(path, { type: st.type, dev: st.dev, ino: st.ino });
+  if (bytes === null) return null;
+  const unchangedSince = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  return { text: bytes.toString('utf8'), attrs: { mode: st.mode, uid: st.uid, gid: st.gid, unchangedSince } };
 }

@@ -9,6 +9,8 @@ export interface NewFileOptions {
   gid?: number;
   /** Called after the bytes are written (crash tests stop here). */
   afterWrite?: () => Promise<void>;
+  /** Called after chown (which drops capabilities), before chmod: carries extended attributes over. */
+  beforeMode?: (file: string) => Promise<void>;
 }
 
 /** Creates `file`, which must not exist (O_EXCL|O_NOFOLLOW: never through a planted link). Removed again on failure. */
@@ -18,6 +20,7 @@ export async function writeNewFile(file: string, data: string | Buffer, opts: Ne
     await handle.writeFile(data);
     await opts.afterWrite?.();
     if (opts.uid !== undefined && opts.gid !== undefined) await handle.chown(opts.uid, opts.gid);
+    await opts.beforeMode?.(file);
     // Explicitly, after chown (which may clear set-id bits), whatever the umask.
     await handle.chmod(opts.mode);
     await handle.sync();

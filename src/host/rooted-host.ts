@@ -14,7 +14,10 @@ import { ConfinementError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
 import { writeNewFile } from './new-file.js';
-import type { FileStat, FileType, Host, RunOptions, RunResult, WriteOptions } from './types.js';
+import { holdObject, type HeldObject } from './held-object.js';
+import { removeTreeAt } from './remove-tree.js';
+import { CAPABILITY, readXattrs, writeXattrs, type Xattrs } from './xattrs.js';
+import type { FileStat, FileType, Host, ObjectIdentity, RunOptions, RunResult, WriteOptions } from './types.js';
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -39,6 +42,7 @@ function toFileStat(st: Stats): FileStat {
     ino: st.ino,
     rdev: st.rdev,
     mtimeMs: st.mtimeMs,
+    nlink: st.nlink,
   };
 }
 
@@ -93,6 +97,26 @@ async function renameIntoPlace(tmp: string, target: string, dir: string): Promis
   }
   await syncDir(dir);
   await faultPoint('after-rename');
+}
+
+/** Mount points at or below `real` (from /proc/self/mountinfo); [] when /proc is not there. */
+async function mountsBelow(real: string): Promise<string[]> {
+  const text = await fs.readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const unescape = (f: string) => f.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return text
+    .split('\n')
+    .map((line) => unescape(line.split(' ')[4] ?? ''))
+    .filter((mp) => mp === real || mp.startsWith(real + '/'));
+}
+
+async function refuseMountsBelow(real: string, p: string): Promise<void> {
+  const mounts = await mountsBelow(real);
+  if (mounts.length === 0) return;
+  throw new ConfinementError(
+    `refusing to remove ${p}: ${mounts.length === 1 ? 'a file system is' : `${mounts.length} file systems are`} mounted inside it ` +
+      `(${mounts.join(', ')}), and removing the tree would delete files on ${mounts.length === 1 ? 'it' : 'them'}. ` +
+      'Nothing was removed. Unmount first, or name a narrower path.',
+  );
 }
 
 function symlinkRefusal(p: string): ConfinementError {
@@ -236,17 +260,26 @@ export class RootedHost implements Host {
     }
   }
 
-  async readFile(p: string): Promise<Buffer | null> {
+  async readFile(p: string, expect?: ObjectIdentity): Promise<Buffer | null> {
     try {
       const real = await this.realPath(p, true);
-      const st = await fs.lstat(real);
-      // Reading a device node would talk to the driver; a FIFO would block.
-      if (!st.isFile()) return null;
-      return await fs.readFile(real);
+      // Read through a descriptor of the very object checked: a parent or the
+      // file swapped for a symlink after the check is never followed out.
+      return await this.withHeld(p, real, 'read', { expect, purpose: 'read' }, async (held) => {
+        // Reading a device node would talk to the driver; a FIFO would block.
+        if (!held.stat.isFile()) return null;
+        return fs.readFile(held.via);
+      });
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
     }
+  }
+
+  async readXattrs(p: string, expect?: ObjectIdentity): Promise<Xattrs> {
+    return this.withHeld(p, await this.realPath(p), 'read the extended attributes of', { expect, purpose: 'read' }, (held) =>
+      held.stat.isSymbolicLink() ? Promise.resolve({}) : readXattrs(held.via, p),
+    );
   }
 
   async readText(p: string): Promise<string | null> {
@@ -341,12 +374,94 @@ export class RootedHost implements Host {
     return { via, close: () => handle.close() };
   }
 
+  /** Holds the object at `real` (through its pinned parent) and runs `fn` on it. */
+  private async withHeld<T>(
+    p: string,
+    real: string,
+    action: string,
+    opts: { expect?: ObjectIdentity; purpose: 'read' | 'chmod' | 'chown' },
+    fn: (held: HeldObject) => Promise<T>,
+  ): Promise<T> {
+    const pin = await this.pinDir(path.dirname(real), p);
+    try {
+      const held = await holdObject(pin.via, path.basename(real), p, opts.purpose, opts.expect, await procFdAvailable());
+      try {
+        return await fn(held);
+      } finally {
+        await held.close();
+      }
+    } catch (err) {
+      if (isMissing(err) && opts.purpose === 'read') throw err;
+      throw hostError(err, action, p);
+    } finally {
+      await pin.close();
+    }
+  }
+
   async writeFileAtomic(p: string, data: Buffer | string, opts: WriteOptions): Promise<void> {
     await this.inPinnedParent(p, 'write', async (dir, name) => {
+      const carried = await this.xattrsToCarry(p, dir, name, opts);
       const tmp = path.join(dir, tempNameFor(name));
-      await writeNewFile(tmp, data, { ...opts, afterWrite: () => faultPoint('write-temp') });
+      await writeNewFile(tmp, data, {
+        mode: opts.mode,
+        uid: opts.uid,
+        gid: opts.gid,
+        afterWrite: () => faultPoint('write-temp'),
+        ...(Object.keys(carried).length > 0 ? { beforeMode: (f: string) => writeXattrs(f, carried, p) } : {}),
+      });
+      try {
+        await this.refuseIfChanged(p, dir, name, opts.unchangedSince);
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw err;
+      }
       await renameIntoPlace(tmp, path.join(dir, name), dir);
     });
+  }
+
+  /** The extended attributes the new file gets: as asked, or those of the file it replaces. */
+  private async xattrsToCarry(p: string, dir: string, name: string, opts: WriteOptions): Promise<Xattrs> {
+    if (opts.xattrs !== undefined) return opts.xattrs;
+    let held: HeldObject;
+    try {
+      held = await holdObject(dir, name, p, 'read', undefined, await procFdAvailable());
+    } catch (err) {
+      if (isMissing(err)) return {};
+      throw err;
+    }
+    try {
+      if (!held.stat.isFile()) return {};
+      const attrs = await readXattrs(held.via, p);
+      if (attrs[CAPABILITY] !== undefined) {
+        throw new ConfinementError(
+          `refusing to rewrite ${p}: it has file capabilities (security.capability), granted to its current bytes. Carrying them to new ` +
+            'content would grant them to a different program, and dropping them could break what uses it. Nothing was changed. ' +
+            `Look at them (getcap ${p}); remove them (setcap -r) if the new content should not have them, then run again.`,
+        );
+      }
+      return attrs;
+    } finally {
+      await held.close();
+    }
+  }
+
+  /** Right before a rename: the file being replaced is still the one checked. */
+  private async refuseIfChanged(p: string, dir: string, name: string, since: WriteOptions['unchangedSince']): Promise<void> {
+    if (since === undefined) return;
+    const now = await fs.lstat(path.join(dir, name)).catch((err: unknown) => {
+      if (isMissing(err)) return null;
+      throw err;
+    });
+    const same =
+      since === 'absent'
+        ? now === null
+        : now !== null && now.dev === since.dev && now.ino === since.ino && now.size === since.size && now.mtimeMs === since.mtimeMs;
+    if (!same) {
+      throw new ConfinementError(
+        `${p} changed while reconcile was writing it (${now === null ? 'it was removed' : 'someone wrote to it or replaced it'} after it was checked and backed up): ` +
+          'refused, so that change is not lost; nothing was replaced. Run again to plan against the file as it is now.',
+      );
+    }
   }
 
   async symlinkAtomic(target: string, p: string): Promise<void> {
@@ -410,32 +525,23 @@ export class RootedHost implements Host {
     }
   }
 
-  async chmod(p: string, mode: number): Promise<void> {
-    await this.inPinnedParent(p, 'change the mode of', async (dir, name) => {
-      // chmod(2) follows symlinks and Linux has no lchmod: hold the inode
-      // itself (O_PATH|O_NOFOLLOW, which also never opens a device), check
-      // what it is, then chmod it through its /proc fd link.
-      if (!(await procFdAvailable())) {
-        if ((await fs.lstat(path.join(dir, name))).isSymbolicLink()) throw symlinkRefusal(p);
-        await faultPoint('chmod');
-        await fs.chmod(path.join(dir, name), mode);
-        return;
-      }
-      const handle = await fs.open(path.join(dir, name), O_PATH | fsc.O_NOFOLLOW);
-      try {
-        if ((await handle.stat()).isSymbolicLink()) throw symlinkRefusal(p);
-        await faultPoint('chmod');
-        await fs.chmod(`/proc/self/fd/${handle.fd}`, mode);
-      } finally {
-        await handle.close();
-      }
+  async chmod(p: string, mode: number, expect?: ObjectIdentity): Promise<void> {
+    // chmod(2) follows symlinks and Linux has no lchmod: hold the inode
+    // itself, check it is what was probed, then chmod it through its /proc link.
+    await this.withHeld(p, await this.realPath(p), 'change the mode of', { expect, purpose: 'chmod' }, async (held) => {
+      if (held.stat.isSymbolicLink()) throw symlinkRefusal(p);
+      await faultPoint('chmod');
+      await fs.chmod(held.via, mode);
     });
   }
 
-  async lchown(p: string, uid: number, gid: number): Promise<void> {
-    await this.inPinnedParent(p, 'change the owner of', async (dir, name) => {
+  async lchown(p: string, uid: number, gid: number, expect?: ObjectIdentity): Promise<void> {
+    await this.withHeld(p, await this.realPath(p), 'change the owner of', { expect, purpose: 'chown' }, async (held) => {
       await faultPoint('lchown');
-      await fs.lchown(path.join(dir, name), uid, gid);
+      // chown through the /proc link of an O_PATH descriptor changes that very
+      // inode, a symlink included (never its target).
+      if (held.byDescriptor) await fs.chown(held.via, uid, gid);
+      else await fs.lchown(held.via, uid, gid);
     });
   }
 
@@ -463,15 +569,17 @@ export class RootedHost implements Host {
   async removeTree(p: string): Promise<void> {
     await this.inPinnedParent(p, 'remove', async (dir, name, real) => {
       if (real === this.root || real === '/') throw new ConfinementError('refusing to remove the root directory.');
+      await refuseMountsBelow(real, p);
       // One rename takes the tree away atomically, so a crash never leaves it
       // half removed; the temp name is cleaned up by the next run if we die here.
-      const tmp = path.join(dir, tempNameFor(name));
+      const tmp = tempNameFor(name);
       await faultPoint('remove-tree');
-      await fs.rename(path.join(dir, name), tmp);
+      await fs.rename(path.join(dir, name), path.join(dir, tmp));
       await syncDir(dir);
       await faultPoint('remove-tree-renamed');
-      // fs.rm does not follow symlinks inside the tree: links are removed, not their targets.
-      await fs.rm(tmp, { recursive: true, force: false });
+      // Walked by descriptor, never by path: a subdirectory swapped for a
+      // symlink is removed as the link it now is, and no mount is crossed.
+      await removeTreeAt(dir, tmp, p, await procFdAvailable());
     });
   }
 

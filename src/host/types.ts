@@ -15,12 +15,44 @@ export interface FileStat {
   ino: number;
   rdev: number;
   mtimeMs: number;
+  /** Hard links to the inode. */
+  nlink: number;
+}
+
+/**
+ * What a probe saw at a path: acting on it later checks that the object the
+ * path now names is this one (same type, device and inode), not a swap.
+ */
+export interface ObjectIdentity {
+  type: FileType;
+  dev: number;
+  ino: number;
+}
+
+/** What a file looked like when checked; a write refuses to replace anything else. */
+export interface Unchanged {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
 }
 
 export interface WriteOptions {
   mode: number;
   uid: number;
   gid: number;
+  /**
+   * Extended attributes (name -> base64) the new file gets, exactly (a
+   * restore). Without it, those of the file being replaced are carried over,
+   * and a file with capabilities is refused.
+   */
+  xattrs?: Record<string, string>;
+  /**
+   * Checked right before the rename: the file being replaced must still be
+   * this one ('absent': nothing there), or the write is refused (a line
+   * appended since the check is never lost).
+   */
+  unchangedSince?: Unchanged | 'absent';
 }
 
 export interface RunOptions {
@@ -48,9 +80,14 @@ export interface Host {
   lstat(path: string): Promise<FileStat | null>;
   /** stat: follows a final symlink, inside the root. null when missing or dangling. */
   stat(path: string): Promise<FileStat | null>;
-  /** Reads a file, following a final symlink inside the root. null when missing. */
-  readFile(path: string): Promise<Buffer | null>;
+  /**
+   * Reads a file, following a final symlink inside the root. null when missing
+   * or not a regular file. With `expect`, refuses unless the file read is that object.
+   */
+  readFile(path: string, expect?: ObjectIdentity): Promise<Buffer | null>;
   readText(path: string): Promise<string | null>;
+  /** Extended attributes (name -> base64: ACLs, capabilities, user.*) of the object itself; {} for a symlink. */
+  readXattrs(path: string, expect?: ObjectIdentity): Promise<Record<string, string>>;
   readlink(path: string): Promise<string>;
   /** Entry names of a directory, sorted; [] when missing or not a directory. */
   readdir(path: string): Promise<string[]>;
@@ -66,15 +103,22 @@ export interface Host {
   /** Appends and fsyncs: for journals, where every line must survive a crash. */
   appendFileSync(path: string, data: string, mode: number): Promise<void>;
   mkdirp(path: string, mode?: number): Promise<void>;
-  /** chmod that refuses symlinks (Linux has no lchmod). */
-  chmod(path: string, mode: number): Promise<void>;
-  /** Changes owner and group of the path itself, never a symlink's target. */
-  lchown(path: string, uid: number, gid: number): Promise<void>;
+  /**
+   * chmod of the object itself, acting on a held descriptor: refuses symlinks
+   * (Linux has no lchmod), a regular file or device node with other hard
+   * links, and (with `expect`) any object but the one probed.
+   */
+  chmod(path: string, mode: number, expect?: ObjectIdentity): Promise<void>;
+  /** Changes owner and group of the object itself (never a symlink's target); same checks as chmod. */
+  lchown(path: string, uid: number, gid: number, expect?: ObjectIdentity): Promise<void>;
   /** rename(2) inside the root; both paths are confined. */
   rename(from: string, to: string): Promise<void>;
   /** Removes a file, symlink or device node (never follows). */
   unlink(path: string): Promise<void>;
-  /** Removes a directory tree (never follows symlinks inside it). */
+  /**
+   * Removes a directory tree, walking it by descriptor (never by path, never
+   * following a symlink, never crossing into another mount).
+   */
   removeTree(path: string): Promise<void>;
 
   /**

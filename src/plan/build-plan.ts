@@ -9,6 +9,7 @@ import type { Resource } from '../model/types.js';
 import { failedDiff, type DiffResult } from '../kinds/kind.js';
 import { handlerFor, kindDefinition } from '../kinds/registry.js';
 import { narrowToTargets } from './targeting.js';
+import { hardLinkNotes } from './hard-link-notes.js';
 import type { Plan, Summary } from './types.js';
 
 async function planResource(host: Host, resource: Resource): Promise<DiffResult> {
@@ -109,5 +110,6 @@ export async function buildPlan(
     notes: results.flatMap((r) => r.notes),
     errors: results.flatMap((r) => r.errors),
   };
+  merged.notes.push(...(await hardLinkNotes(host, merged.changes)));
   return { ...merged, summary: summarise(merged), ...(targets.length > 0 ? { partial: { targets } } : {}) };
 }

@@ -31,6 +31,8 @@ export type Operation =
       mode: number;
       uid: number;
       gid: number;
+      /** Rollback only: the extended attributes (ACLs, capabilities, user.*; name -> base64) the file had, put back exactly. */
+      xattrs?: Record<string, string>;
     }
   | { type: 'set-attributes'; mode?: number; uid?: number; gid?: number }
   | { type: 'remove'; recursive: boolean }

@@ -64,16 +64,18 @@ function tryMount(inside: string, size: string): string | null {
 
 describe('partial failure', () => {
   it('a group change that fails does not stop the others; the summary names it; exit 1', async () => {
-    // A corrupt video line (5 fields) makes the group edit fail at apply time.
-    await fs.writeFile(root.path('/etc/group'), 'root:x:0:\nvideo:x:44:alice:extra\ndocker:x:999:alice,bob\n');
+    // A corrupt video line (5 fields) in gshadow makes the group edit fail at apply time
+    // (in etc/group it is refused already when planning).
+    await fs.writeFile(root.path('/etc/gshadow'), 'root:*::\nvideo:!::alice:extra\ndocker:!::alice,bob\n');
     const r = await apply(FILE('a', '/etc/a.conf', 'a\n') + GROUP + GONE + FILE('b', '/etc/b.conf', 'b\n'));
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/FAILED\s+~ video .*\n\s+.*the line for group video has 5 fields/);
+    expect(r.stdout).toMatch(/FAILED\s+~ video .*\n\s+.*\/etc\/gshadow line 2 \(group video\) does not parse: it has 5 fields/);
     expect(r.stdout).toContain('Apply: 3 applied, 0 skipped, 1 failed.');
     expect(await fs.readFile(root.path('/etc/a.conf'), 'utf8')).toBe('a\n');
     expect(await fs.readFile(root.path('/etc/b.conf'), 'utf8')).toBe('b\n');
     await expect(fs.lstat(root.path('/etc/old.conf'))).rejects.toThrow();
-    expect(await fs.readFile(root.path('/etc/group'), 'utf8')).toContain('video:x:44:alice:extra\n');
+    expect(await fs.readFile(root.path('/etc/gshadow'), 'utf8')).toContain('video:!::alice:extra\n');
+    expect(await fs.readFile(root.path('/etc/group'), 'utf8')).toContain('video:x:44:alice\n');
   });
 
   it('gpasswd refusing a user that no longer exists (live host) fails that change only, with its reason', async () => {

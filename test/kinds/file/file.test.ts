@@ -68,15 +68,24 @@ describe('file handler', () => {
     expect(fileHandler.diff(res, await fileHandler.probe(host, res)).changes).toEqual([]);
   });
 
-  it('changes mode and owner in place: hard links and the inode survive', async () => {
+  it('changes mode and owner in place: the inode survives', async () => {
     const res = resource({ mode: 0o644, owner: 'alice' });
     const { host } = await plan({ 'etc/motd': file('hello\n', { mode: 0o600 }) }, res);
-    await fs.link(root!.path('/etc/motd'), root!.path('/etc/motd.link'));
     const before = await fs.lstat(root!.path('/etc/motd'));
     const change = fileHandler.diff(res, await fileHandler.probe(host, res)).changes[0]!;
     await applyOperation(host, change);
     const after = await fs.lstat(root!.path('/etc/motd'));
-    expect([after.ino, after.nlink, after.mode & 0o7777, after.uid]).toEqual([before.ino, 2, 0o644, 1001]);
+    expect([after.ino, after.mode & 0o7777, after.uid]).toEqual([before.ino, 0o644, 1001]);
+  });
+
+  it('refuses an in-place change of a file with another hard link (issue 9): it would reach that name too', async () => {
+    const res = resource({ mode: 0o644, owner: 'alice' });
+    const { host } = await plan({ 'etc/motd': file('hello\n', { mode: 0o600 }) }, res);
+    await fs.link(root!.path('/etc/motd'), root!.path('/etc/motd.link'));
+    const change = fileHandler.diff(res, await fileHandler.probe(host, res)).changes[0]!;
+    await expect(applyOperation(host, change)).rejects.toThrow(/2 hard links/);
+    const after = await fs.lstat(root!.path('/etc/motd.link'));
+    expect([after.mode & 0o7777, after.uid]).toEqual([0o600, 0]);
   });
 
   it('resolves names in the target root, not on this machine', async () => {
