@@ -13,7 +13,7 @@
 //
 //   node scripts/build-bundle.mjs            # writes dist/bundle/, prints sizes
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -66,7 +66,7 @@ const result = await build({
   // node built-ins; an ES module has no require of its own.
   banner: { js: "import { createRequire as __reconcileCreateRequire } from 'node:module';\nconst require = __reconcileCreateRequire(import.meta.url);" },
   plugins: [shippedModules],
-  legalComments: 'linked',
+  legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
 });
@@ -76,6 +76,27 @@ const entry = path.join(outdir, 'reconcile.mjs');
 const code = readFileSync(entry, 'utf8').replace(/^(.*\n)([\s\S]*?)(#!\/usr\/bin\/env node\n)/, '$3$1$2');
 writeFileSync(entry, code, { mode: 0o755 });
 writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+
+// The bundle carries other people's code: their licenses go with it (the npm
+// package and /usr/share/doc/reconcile/ in the .deb).
+const packages = new Set();
+for (const out of Object.values(result.metafile.outputs)) {
+  for (const input of Object.keys(out.inputs)) {
+    const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) packages.add(m[1]);
+  }
+}
+const notices = [...packages].sort().map((name) => {
+  const dir = path.join(repo, 'node_modules', name);
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const licenseFile = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+  const text = licenseFile ? readFileSync(path.join(dir, licenseFile), 'utf8').trim() : `License: ${pkg.license}`;
+  return `${name} ${pkg.version} (${pkg.license})\n\n${text}\n`;
+});
+writeFileSync(
+  path.join(outdir, 'THIRD-PARTY-LICENSES'),
+  `reconcile's bundle (reconcile.mjs, chunks/) includes these packages:\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`,
+);
 
 for (const [file, out] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith('.map') || file.endsWith('.txt')) continue;

@@ -9,7 +9,6 @@ import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execa } from 'execa';
 import { ConfinementError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
@@ -477,6 +476,8 @@ export class RootedHost implements Host {
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const [file, argv] = this.live ? [command, args] : ['chroot', [this.root, command, ...args]];
+    // Loaded on first use: a plan of a rooted host usually runs no command.
+    const { execa } = await import('execa');
     const result = await execa(file, argv, {
       reject: false,
       timeout: opts.timeoutMs ?? 30_000,
