@@ -70,7 +70,7 @@ install -m 0644 packaging/deb/reconcile.bash-completion "$pkg/usr/share/bash-com
 # reconcile(8), from its markdown source.
 date_text="$(date -u -d "@$SOURCE_DATE_EPOCH" '+%B %Y')"
 sed -e "s|@VERSION@|$version|g" -e "s|@DATE@|$date_text|g" packaging/deb/reconcile.8.md |
-  pandoc --standalone --from markdown --to man |
+  pandoc --standalone --from markdown-smart --to man |
   gzip -9n >"$pkg/usr/share/man/man8/reconcile.8.gz"
 
 install -m 0644 packaging/deb/copyright "$doc/copyright"
