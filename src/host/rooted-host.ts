@@ -4,7 +4,7 @@
 // as inside the root, and a relative one that climbs above it is refused.
 // Final components are never followed unless the operation says so.
 
-import { constants as fsc, promises as fs } from 'node:fs';
+import { constants as fsc, lstatSync, promises as fs, readFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -174,7 +174,10 @@ export class RootedHost implements Host {
       }
       let st: Stats | null = null;
       try {
-        st = await fs.lstat(this.real(current));
+        // Synchronous on purpose: one lstat of a parent directory takes
+        // microseconds, and a thread-pool round trip plus a promise per path
+        // component was most of a converged plan's time.
+        st = lstatSync(this.real(current), { throwIfNoEntry: false }) ?? null;
       } catch (err) {
         if (!isMissing(err)) throw err;
       }
@@ -219,7 +222,8 @@ export class RootedHost implements Host {
 
   async lstat(p: string): Promise<FileStat | null> {
     try {
-      return toFileStat(await fs.lstat(await this.realPath(p)));
+      // Sync, like resolve(): a probe's stat is microseconds of work.
+      return toFileStat(lstatSync(await this.realPath(p)));
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
@@ -228,7 +232,7 @@ export class RootedHost implements Host {
 
   async stat(p: string): Promise<FileStat | null> {
     try {
-      return toFileStat(await fs.lstat(await this.realPath(p, true)));
+      return toFileStat(lstatSync(await this.realPath(p, true)));
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
@@ -238,10 +242,12 @@ export class RootedHost implements Host {
   async readFile(p: string): Promise<Buffer | null> {
     try {
       const real = await this.realPath(p, true);
-      const st = await fs.lstat(real);
+      const st = lstatSync(real);
       // Reading a device node would talk to the driver; a FIFO would block.
       if (!st.isFile()) return null;
-      return await fs.readFile(real);
+      // Sync: the files a plan reads are small config files, and each async
+      // read was five thread-pool round trips (open, stat, read, read, close).
+      return readFileSync(real);
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
