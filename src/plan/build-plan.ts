@@ -4,6 +4,7 @@
 // that target is an error for both and nothing is planned for it.
 
 import { errorMessage, formatLocation, UserError } from '../errors.js';
+import { withAccountSnapshot } from '../host/accounts.js';
 import { hasGlobMagic } from '../host/glob-pattern.js';
 import type { Host } from '../host/types.js';
 import type { Resource } from '../model/types.js';
@@ -103,7 +104,7 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 }
 
 export async function buildPlan(host: Host, resources: Resource[]): Promise<Plan> {
-  const results = await mapLimited(resources, PROBE_CONCURRENCY, (r) => planResource(host, r));
+  const results = await withAccountSnapshot(host, () => mapLimited(resources, PROBE_CONCURRENCY, (r) => planResource(host, r)));
   refuseSharedTargets(resources, results);
   const merged = {
     changes: results.flatMap((r) => r.changes),
