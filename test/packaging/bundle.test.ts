@@ -20,6 +20,8 @@ const built = existsSync(path.join(bundleDir, 'reconcile.mjs')) && existsSync(ts
 if (!built && process.env.CI === 'true') throw new Error('dist/bundle/reconcile.mjs is missing: `npm run build` must build it');
 if (!built) console.warn('skipping the bundle tests: run `npm run build` first');
 const describeBuilt = built ? describe : describe.skip;
+/** Jest's limit for tests that start several processes: a stuck one still fails, a busy machine does not. */
+const SLOW = 300_000;
 
 async function run(file: string, args: string[], env: Record<string, string> = {}, cwd = repo) {
   const r = await execa(process.execPath, [file, ...args], { reject: false, cwd, stdin: 'ignore', env });
@@ -64,7 +66,7 @@ describeBuilt('the shipped bundle', () => {
       expect({ args, ...shipped }).toEqual({ args, ...tsc });
     }
     expect((await run(bundle(), ['--plan', '--desired', desired, '--root', incidentHost])).code).toBe(2);
-  });
+  }, SLOW);
 
   it('reports bad input as one paragraph, as the tsc build does', async () => {
     const bad = path.join(standalone, 'bad.yaml');
@@ -73,7 +75,7 @@ describeBuilt('the shipped bundle', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.yaml:7:\d+/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, SLOW);
 
   it('has no crash-test fault hook: RECONCILE_FAULT_AFTER does not stop an apply', async () => {
     const shipped = await filesUnder(bundleDir);
@@ -96,7 +98,7 @@ describeBuilt('the shipped bundle', () => {
     } finally {
       await root?.cleanup();
     }
-  });
+  }, SLOW);
 
   it('ships the licenses of the packages it bundles', async () => {
     const notices = await fs.readFile(path.join(bundleDir, 'THIRD-PARTY-LICENSES'), 'utf8');
@@ -114,5 +116,5 @@ describeBuilt('npm pack', () => {
     expect(paths.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/bundle/'))).toEqual([]);
     expect(paths.filter((p) => /fault-injection|meta\.json$|\.deb$/.test(p))).toEqual([]);
     expect(files.find((f) => f.path === pkg.bin.reconcile)!.mode & 0o111).toBe(0o111);
-  });
+  }, SLOW);
 });
