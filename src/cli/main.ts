@@ -7,17 +7,14 @@ import { errorMessage, UserError } from '../errors.js';
 import { packageRoot } from '../host/local-files.js';
 import { escapeControls } from '../plan/render-escape.js';
 import { parseArgs, USAGE, type CliArgs } from './args.js';
-import { applyCommand } from './apply-command.js';
-import { checkCommand } from './check-command.js';
 import { withTargetFlags } from './command-line.js';
 import { resolveRoot } from './context.js';
-import { historyCommand } from './history-command.js';
 import { modeHelp } from './mode-help.js';
 import { processOutput, type Output } from './output.js';
-import { planCommand } from './plan-command.js';
-import { rollbackCommand } from './rollback-command.js';
 import { humanOutput } from './terminal.js';
-import { validateCommand } from './validate-command.js';
+
+// Each mode's module is imported when that mode runs: a --validate or --plan
+// does not load (or, in the bundle, even read) apply, rollback or history.
 
 export async function main(argv: string[], raw: Output = processOutput): Promise<number> {
   let io = raw;
@@ -44,19 +41,19 @@ export async function main(argv: string[], raw: Output = processOutput): Promise
         return 0;
       }
       case 'plan':
-        return await planCommand(args, io);
+        return await (await import('./plan-command.js')).planCommand(args, io);
       case 'apply':
-        return await applyCommand(args, io);
+        return await (await import('./apply-command.js')).applyCommand(args, io);
       case 'validate':
         // --validate touches no host, but a --root given with it must still be a directory, not quietly ignored.
         await resolveRoot(args);
-        return await validateCommand(args, io);
+        return await (await import('./validate-command.js')).validateCommand(args, io);
       case 'check':
-        return await checkCommand(args, io);
+        return await (await import('./check-command.js')).checkCommand(args, io);
       case 'history':
-        return await historyCommand(args, io);
+        return await (await import('./history-command.js')).historyCommand(args, io);
       case 'rollback':
-        return await rollbackCommand(args, io);
+        return await (await import('./rollback-command.js')).rollbackCommand(args, io);
       default:
         throw new UserError(`--${args.mode} is not available in this version.`);
     }

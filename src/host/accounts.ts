@@ -46,19 +46,46 @@ interface AccountIndex {
 // Every probe asks for names; parsing a 20 000-member etc/group once per
 // probe made plans quadratic. Cached per Host, keyed on the file's identity,
 // so an apply that rewrites etc/group is seen by the next lookup.
-const indexes = new WeakMap<Host, Map<Database, { key: string; index: Promise<AccountIndex> }>>();
+const indexes = new WeakMap<Host, Map<Database, { key: string; index: Promise<AccountIndex>; snapshot?: number }>>();
+
+// Within one plan nothing this process does writes etc/passwd or etc/group,
+// so buildPlan checks each file's identity once (withAccountSnapshot) instead
+// of on every lookup: a converged plan looks up the owner of every file it
+// manages, and those checks (a path resolution and a stat each, two per file)
+// made it slower than a cold one. Outside a snapshot (an apply) every
+// lookup still checks, so an apply's own rewrite is always seen.
+const snapshots = new WeakMap<Host, number>();
+let nextSnapshot = 1;
+
+/** Runs `fn` with account files checked at most once each (see above). */
+export async function withAccountSnapshot<T>(host: Host, fn: () => Promise<T>): Promise<T> {
+  const outer = snapshots.get(host);
+  snapshots.set(host, nextSnapshot++);
+  try {
+    return await fn();
+  } finally {
+    if (outer === undefined) snapshots.delete(host);
+    else snapshots.set(host, outer);
+  }
+}
 
 async function fileIndex(host: Host, db: Database): Promise<AccountIndex> {
   const file = `/etc/${db}`;
-  const st = await host.stat(file);
-  const key = st === null ? 'missing' : `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  const snapshot = snapshots.get(host);
   let perHost = indexes.get(host);
   if (!perHost) indexes.set(host, (perHost = new Map()));
+  const checked = perHost.get(db);
+  if (snapshot !== undefined && checked?.snapshot === snapshot) return checked.index;
+  const st = await host.stat(file);
+  const key = st === null ? 'missing' : `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
   const cached = perHost.get(db);
   // The promise is cached, not the result: concurrent probes share one parse.
-  if (cached?.key === key) return cached.index;
+  if (cached?.key === key) {
+    cached.snapshot = snapshot;
+    return cached.index;
+  }
   const index = parseIndex(host, file, key, st !== null);
-  perHost.set(db, { key, index });
+  perHost.set(db, { key, index, snapshot });
   return index;
 }
 

@@ -4,12 +4,11 @@
 // as inside the root, and a relative one that climbs above it is refused.
 // Final components are never followed unless the operation says so.
 
-import { constants as fsc, promises as fs } from 'node:fs';
+import { constants as fsc, lstatSync, promises as fs } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execa } from 'execa';
 import { ConfinementError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
@@ -199,7 +198,10 @@ export class RootedHost implements Host {
       }
       let st: Stats | null = null;
       try {
-        st = await fs.lstat(this.real(current));
+        // Synchronous on purpose: one lstat of a parent directory takes
+        // microseconds, and a thread-pool round trip plus a promise per path
+        // component was most of a converged plan's time.
+        st = lstatSync(this.real(current), { throwIfNoEntry: false }) ?? null;
       } catch (err) {
         if (!isMissing(err)) throw err;
       }
@@ -244,7 +246,8 @@ export class RootedHost implements Host {
 
   async lstat(p: string): Promise<FileStat | null> {
     try {
-      return toFileStat(await fs.lstat(await this.realPath(p)));
+      // Sync, like resolve(): a probe's stat is microseconds of work.
+      return toFileStat(lstatSync(await this.realPath(p)));
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
@@ -253,7 +256,7 @@ export class RootedHost implements Host {
 
   async stat(p: string): Promise<FileStat | null> {
     try {
-      return toFileStat(await fs.lstat(await this.realPath(p, true)));
+      return toFileStat(lstatSync(await this.realPath(p, true)));
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
@@ -585,6 +588,8 @@ export class RootedHost implements Host {
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const [file, argv] = this.live ? [command, args] : ['chroot', [this.root, command, ...args]];
+    // Loaded on first use: a plan of a rooted host usually runs no command.
+    const { execa } = await import('execa');
     const result = await execa(file, argv, {
       reject: false,
       timeout: opts.timeoutMs ?? 30_000,

@@ -5,10 +5,10 @@
 // edited since the build), the schema is compiled here, with the same options.
 
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import { packageRoot, readLocalText } from '../host/local-files.js';
+import { loadCompiledValidator } from './compiled-validators.js';
 
 export type SchemaName = 'desired-state' | 'rule' | 'plan' | 'journal';
 export const SCHEMA_NAMES: readonly SchemaName[] = ['desired-state', 'rule', 'plan', 'journal'];
@@ -43,12 +43,11 @@ export async function newAjv(name: SchemaName, extra: Options = {}): Promise<Ajv
   return ajv;
 }
 
-const require = createRequire(import.meta.url);
 const validators = new Map<SchemaName, Promise<ValidateFunction>>();
 
-function compiledFor(name: SchemaName, digest: string): ValidateFunction | null {
+async function compiledFor(name: SchemaName, digest: string): Promise<ValidateFunction | null> {
   try {
-    const validate = require(compiledFile(name)) as ValidateFunction & { schemaSha256?: string };
+    const validate = (await loadCompiledValidator(compiledFile(name), name)) as ValidateFunction & { schemaSha256?: string };
     return validate.schemaSha256 === digest ? validate : null;
   } catch {
     return null;
@@ -61,7 +60,7 @@ export function schemaValidator(name: SchemaName): Promise<ValidateFunction> {
   if (!v) {
     v = (async () => {
       const text = await readLocalText(schemaFile(name));
-      return compiledFor(name, schemaDigest(text)) ?? (await newAjv(name)).compile(JSON.parse(text));
+      return (await compiledFor(name, schemaDigest(text))) ?? (await newAjv(name)).compile(JSON.parse(text));
     })();
     validators.set(name, v);
   }

@@ -1,0 +1,104 @@
+// Build step (after tsc and build-validators): the shipped command as one ES
+// module, dist/bundle/reconcile.mjs, with what a run does not always need in
+// chunks loaded on demand (dist/bundle/chunks/). Node resolves and links one
+// file instead of dozens, which is most of the start-up cost (issue 13).
+//
+// Two modules differ from the tsc build (dist/src, which the tests run):
+// - src/host/fault-injection.ts: the crash tests' RECONCILE_FAULT_AFTER hook
+//   is replaced by a no-op, so the shipped root tool cannot be made to kill
+//   itself mid-apply by an environment variable;
+// - src/model/compiled-validators.ts: the standalone ajv validators of
+//   dist/validators/ are inlined (one chunk per schema) instead of read from
+//   a path at run time.
+//
+//   node scripts/build-bundle.mjs            # writes dist/bundle/, prints sizes
+
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(repo, 'dist/bundle');
+// Debian bookworm's and Ubuntu 24.04's own nodejs; package.json engines says the same.
+const NODE_TARGET = 'node18.20';
+
+/** Swaps the two build-specific modules named above for their shipped versions. */
+const shippedModules = {
+  name: 'reconcile-shipped-modules',
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)fault-injection\.js$/ }, () => ({ path: 'fault-injection', namespace: 'shipped' }));
+    b.onResolve({ filter: /(^|\/)compiled-validators\.js$/ }, () => ({ path: 'compiled-validators', namespace: 'shipped' }));
+    b.onLoad({ filter: /^fault-injection$/, namespace: 'shipped' }, () => ({
+      contents: 'export async function faultPoint(_label) {}\n',
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /^compiled-validators$/, namespace: 'shipped' }, () => {
+      const file = (name) => JSON.stringify(path.join(repo, 'dist/validators', `${name}.cjs`));
+      return {
+        contents: [
+          'export async function loadCompiledValidator(_file, name) {',
+          `  if (name === 'desired-state') return (await import(${file('desired-state')})).default;`,
+          `  if (name === 'rule') return (await import(${file('rule')})).default;`,
+          "  throw new Error(`no compiled validator for schema ${name}`);",
+          '}',
+          '',
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: repo,
+      };
+    });
+  },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: { reconcile: path.join(repo, 'src/cli/bin.ts') },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: NODE_TARGET,
+  // ajv's standalone code and its runtime helpers are CommonJS and require()
+  // node built-ins; an ES module has no require of its own.
+  banner: { js: "import { createRequire as __reconcileCreateRequire } from 'node:module';\nconst require = __reconcileCreateRequire(import.meta.url);" },
+  plugins: [shippedModules],
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const entry = path.join(outdir, 'reconcile.mjs');
+// The hashbang must be the first line, above the banner.
+const code = readFileSync(entry, 'utf8').replace(/^(.*\n)([\s\S]*?)(#!\/usr\/bin\/env node\n)/, '$3$1$2');
+writeFileSync(entry, code, { mode: 0o755 });
+writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+
+// The bundle carries other people's code: their licenses go with it (the npm
+// package and /usr/share/doc/reconcile/ in the .deb).
+const packages = new Set();
+for (const out of Object.values(result.metafile.outputs)) {
+  for (const input of Object.keys(out.inputs)) {
+    const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) packages.add(m[1]);
+  }
+}
+const notices = [...packages].sort().map((name) => {
+  const dir = path.join(repo, 'node_modules', name);
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const licenseFile = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+  const text = licenseFile ? readFileSync(path.join(dir, licenseFile), 'utf8').trim() : `License: ${pkg.license}`;
+  return `${name} ${pkg.version} (${pkg.license})\n\n${text}\n`;
+});
+writeFileSync(
+  path.join(outdir, 'THIRD-PARTY-LICENSES'),
+  `reconcile's bundle (reconcile.mjs, chunks/) includes these packages:\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`,
+);
+
+for (const [file, out] of Object.entries(result.metafile.outputs)) {
+  if (file.endsWith('.map') || file.endsWith('.txt')) continue;
+  console.log(`bundled ${path.relative(repo, path.join(repo, file))} (${(out.bytes / 1024).toFixed(0)} KiB)`);
+}
