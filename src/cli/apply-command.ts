@@ -69,5 +69,6 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   } else {
     io.out(renderApplyText(plan, result, after, stateDir));
   }
-  return converged ? 0 : 1;
+  if (!converged) return 1;
+  return args.detailedExitcode && result.counts.applied > 0 ? 2 : 0;
 }

@@ -19,11 +19,13 @@ export interface CliArgs {
   runId?: string;
   force: boolean;
   insecureConfig: boolean;
+  /** --apply: exit 2 when changes were applied and the host converged (Puppet/Terraform convention). */
+  detailedExitcode: boolean;
 }
 
 const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback'];
 const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report'] as const;
-const BOOLEAN_FLAGS = ['force', 'insecure-config'] as const;
+const BOOLEAN_FLAGS = ['force', 'insecure-config', 'detailed-exitcode'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
 
 type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
@@ -39,7 +41,7 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
   plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config'], formats: ['text', 'json', 'markdown'] },
-  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config'], formats: ['text', 'json'] },
+  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'detailed-exitcode'], formats: ['text', 'json'] },
   check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config'], formats: ['text', 'json'] },
   validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format'], formats: ['text', 'json'] },
@@ -65,7 +67,7 @@ function usageError(message: string): UserError {
 }
 
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { mode: 'help', root: '/', format: 'text', lockTimeout: 0, rules: [], force: false, insecureConfig: false };
+  const args: CliArgs = { mode: 'help', root: '/', format: 'text', lockTimeout: 0, rules: [], force: false, insecureConfig: false, detailedExitcode: false };
   let mode: CliArgs['mode'] | undefined;
   const setMode = (m: CliArgs['mode']) => {
     if (mode !== undefined && mode !== m) throw usageError(`--${mode} and --${m} cannot be combined: choose one.`);
@@ -102,6 +104,7 @@ export function parseArgs(argv: string[]): CliArgs {
       if (inline !== undefined) throw usageError(`--${name} takes no value.`);
       given.add(name as Flag);
       if (name === 'force') args.force = true;
+      else if (name === 'detailed-exitcode') args.detailedExitcode = true;
       else args.insecureConfig = true;
       continue;
     }
@@ -158,7 +161,7 @@ export const USAGE = `reconcile: keep a shared GPU server in its declared state.
 Usage:
   reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
   reconcile --apply    [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
-                       [--insecure-config]
+                       [--insecure-config] [--detailed-exitcode]
   reconcile --check    [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
                        [--insecure-config]
   reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
@@ -177,10 +180,12 @@ Options:
   --prom FILE        with --check: write Prometheus textfile metrics
   --report FILE      with --check: write the JSON report
   --insecure-config  accept config files writable by others (with a warning)
+  --detailed-exitcode  with --apply: exit 2 when changes were applied and the host converged
 
 Exit codes:
   --plan      0 host matches, 2 changes pending, 1 error
   --apply     0 host converged, 1 anything failed
+              (--detailed-exitcode: 0 nothing needed changing, 2 changes applied and converged, 1 anything failed)
   --check     0 no drift and no warning/critical finding, 2 drift or findings, 1 error
   --validate  0 valid, 1 invalid
 `;
