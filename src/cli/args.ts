@@ -3,7 +3,7 @@
 
 import { UserError } from '../errors.js';
 
-export type Mode = 'plan' | 'apply' | 'validate' | 'check' | 'history' | 'rollback';
+export type Mode = 'plan' | 'apply' | 'validate' | 'check' | 'history' | 'rollback' | 'report-merge';
 export type Format = 'text' | 'json' | 'markdown';
 
 export interface CliArgs {
@@ -21,9 +21,11 @@ export interface CliArgs {
   insecureConfig: boolean;
   /** --apply: exit 2 when changes were applied and the host converged (Puppet/Terraform convention). */
   detailedExitcode: boolean;
+  /** --report-merge DIR: the fetched per-host reports. */
+  reportDir?: string;
 }
 
-const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback'];
+const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback', 'report-merge'];
 const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report'] as const;
 const BOOLEAN_FLAGS = ['force', 'insecure-config', 'detailed-exitcode'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
@@ -46,6 +48,7 @@ const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
   validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format'], formats: ['text', 'json'] },
   rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format'], formats: ['text', 'json'] },
+  'report-merge': { flags: ['format'], formats: ['text', 'json', 'markdown'] },
 };
 
 /** Refuses a flag or format the mode does not take, naming the modes that do. */
@@ -95,6 +98,14 @@ export function parseArgs(argv: string[]): CliArgs {
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (name === 'report-merge') {
+      // The one mode that takes a value: the directory of fetched reports.
+      setMode('report-merge');
+      const dir = inline ?? argv[++i];
+      if (dir === undefined || (inline === undefined && dir.startsWith('--'))) throw usageError('--report-merge needs the directory of fetched reports.');
+      args.reportDir = dir;
+      continue;
+    }
     if ((MODES as string[]).includes(name)) {
       if (inline !== undefined) throw usageError(`--${name} takes no value.`);
       setMode(name as Mode);
@@ -167,6 +178,7 @@ Usage:
   reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
   reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
+  reconcile --report-merge DIR [--format text|json|markdown]
 
 Each mode takes only the options shown on its line; any other is an error.
 
@@ -188,4 +200,5 @@ Exit codes:
               (--detailed-exitcode: 0 nothing needed changing, 2 changes applied and converged, 1 anything failed)
   --check     0 no drift and no warning/critical finding, 2 drift or findings, 1 error
   --validate  0 valid, 1 invalid
+  --report-merge  0 every host ok, 2 some host drifted or failed, 1 error
 `;

@@ -12,6 +12,7 @@ import { resolveRoot } from './context.js';
 import { historyCommand } from './history-command.js';
 import { processOutput, type Output } from './output.js';
 import { planCommand } from './plan-command.js';
+import { reportMergeCommand } from './report-merge-command.js';
 import { rollbackCommand } from './rollback-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -41,6 +42,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await historyCommand(args, io);
       case 'rollback':
         return await rollbackCommand(args, io);
+      case 'report-merge':
+        return await reportMergeCommand(args, io);
       default:
         throw new UserError(`--${args.mode} is not available in this version.`);
     }
