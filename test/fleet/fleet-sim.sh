@@ -129,20 +129,21 @@ case "$cmd" in
     # Each host's unshare by its recorded pid (it kills sshd, PID 1 of the host, and so
     # every process and mount of that host); then the namespaces by their recorded names.
     if [[ -f "$work/pids" ]]; then
-      while read -r pid; do
-        [[ -n "$pid" ]] || continue
+      mapfile -t pids <"$work/pids"
+      for pid in "${pids[@]}"; do
         # sshd first, by its own pid (unshare's child), then unshare.
         read -r -a children <"/proc/$pid/task/$pid/children" 2>/dev/null || children=()
         for child in "${children[@]}"; do kill -TERM "$child" 2>/dev/null || true; done
         kill -TERM "$pid" 2>/dev/null || true
-      done <"$work/pids"
-      while read -r pid; do
-        for ((try = 0; try < 100; try++)); do
-          kill -0 "$pid" 2>/dev/null || break
-          sleep 0.05
-        done
-        if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-      done <"$work/pids"
+      done
+      # All of them together get up to 10 s to go, then SIGKILL.
+      for ((try = 0; try < 200; try++)); do
+        alive=0
+        for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then alive=1; fi; done
+        ((alive)) || break
+        sleep 0.05
+      done
+      for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi; done
       rm -f "$work/pids"
     fi
     if [[ -f "$work/netns" ]]; then
