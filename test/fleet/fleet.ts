@@ -184,9 +184,14 @@ export class Fleet {
     await execa(SIM, ['ctl', this.work, 'ip', 'link', 'set', host, 'down']);
   }
 
-  /** Every path, type, mode, owner, size, mtime and link target in a host's own layer, sorted. */
+  /**
+   * Every path, type, mode, owner, size, link target and (but for directories)
+   * mtime in a host's own layer, sorted. A directory's mtime moves with any
+   * transient file in it (the apply lock, a temp file renamed away); what
+   * stays is in the listing.
+   */
   async snapshot(host: string, exclude: string[]): Promise<string> {
-    const r = await execa('find', [this.upper(host), '-printf', '%P %y %m %U:%G %s %T@ %l\n']);
+    const r = await execa('find', [this.upper(host), '(', '-type', 'd', '-printf', '%P %y %m %U:%G %l\n', ')', '-o', '-printf', '%P %y %m %U:%G %s %T@ %l\n']);
     return String(r.stdout)
       .split('\n')
       .filter((l) => !exclude.some((e) => l === e || l.startsWith(`${e}/`) || l.startsWith(`${e} `)))

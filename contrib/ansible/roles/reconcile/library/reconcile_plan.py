@@ -57,9 +57,10 @@ def main():
     except ValueError as e:
         module.fail_json(msg="reconcile --plan printed no JSON: %s" % e, rc=rc, cmd=argv, stdout=out, stderr=err)
     changes = plan.get("changes", [])
+    # Not "rc": Ansible fails any task whose result has a non-zero rc, and 2 here means "changes pending".
     module.exit_json(
         changed=rc == 2,
-        rc=rc,
+        exit_code=rc,
         cmd=argv,
         plan=plan,
         pending=len(changes),
