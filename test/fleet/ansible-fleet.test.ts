@@ -54,7 +54,7 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     const recap = parseRecap(r.stdout);
     expectAll(recap, fleet.hosts, (h, host) => h.failed === 0 && h.unreachable === 0 && (h.changed > 0) === (fleet.stateOf(host) !== 'converged'));
     // reconcile's unified diff of the profile script, and its own lines for a group and a deletion.
-    expect(r.stdout).toContain('+++ /etc/profile.d/ds01-gpu-awareness.sh (desired)');
+    expect(r.stdout).toContain('+++ after: /etc/profile.d/ds01-gpu-awareness.sh (desired)');
     expect(r.stdout).toMatch(/^~ video {2}\(group video-includes-docker\)/m);
     expect(r.stdout).toMatch(/^- \/usr\/local\/bin\/nvidia-smi {2}\(absent nvidia-smi-wrappers\)/m);
     const after = await Promise.all(fleet.hosts.map((h) => fleet.snapshot(h, NOT_MANAGED)));
