@@ -124,5 +124,6 @@ export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateD
   } else {
     io.out(renderApplyText(plan, result, after, stateDir, args));
   }
-  return converged ? 0 : 1;
+  if (!converged) return 1;
+  return args.detailedExitcode && result.counts.applied > 0 ? 2 : 0;
 }

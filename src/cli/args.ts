@@ -4,7 +4,7 @@
 import { UserError } from '../errors.js';
 import { closest } from '../model/schema-errors.js';
 
-export type Mode = 'plan' | 'apply' | 'validate' | 'check' | 'history' | 'rollback';
+export type Mode = 'plan' | 'apply' | 'validate' | 'check' | 'history' | 'rollback' | 'report-merge';
 export type Format = 'text' | 'json' | 'markdown';
 
 export interface CliArgs {
@@ -32,12 +32,16 @@ export interface CliArgs {
   noColor: boolean;
   /** --quiet: only errors and the final summary line. */
   quiet: boolean;
+  /** --apply: exit 2 when changes were applied and the host converged (Puppet/Terraform convention). */
+  detailedExitcode: boolean;
+  /** --report-merge DIR: the fetched per-host reports. */
+  reportDir?: string;
 }
 
-const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback'];
+const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback', 'report-merge'];
 const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target'] as const;
 const REPEATABLE: readonly string[] = ['rules', 'target'];
-const BOOLEAN_FLAGS = ['force', 'insecure-config', 'no-color', 'quiet'] as const;
+const BOOLEAN_FLAGS = ['force', 'insecure-config', 'no-color', 'quiet', 'detailed-exitcode'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
 
 type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
@@ -53,11 +57,12 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
   plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target', 'no-color', 'quiet'], formats: ['text', 'json', 'markdown'] },
-  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
+  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode'], formats: ['text', 'json'] },
   check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
   validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config', 'no-color'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format', 'no-color'], formats: ['text', 'json'] },
   rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format', 'no-color', 'quiet'], formats: ['text', 'json'] },
+  'report-merge': { flags: ['format', 'no-color'], formats: ['text', 'json', 'markdown'] },
 };
 
 /** Refuses a flag or format the mode does not take, naming the modes that do. */
@@ -97,6 +102,7 @@ export function parseArgs(argv: string[]): CliArgs {
     noColor: false,
     quiet: false,
     targets: [],
+    detailedExitcode: false,
   };
   let mode: CliArgs['mode'] | undefined;
   const setMode = (m: CliArgs['mode']) => {
@@ -125,6 +131,14 @@ export function parseArgs(argv: string[]): CliArgs {
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (name === 'report-merge') {
+      // The one mode that takes a value: the directory of fetched reports.
+      setMode('report-merge');
+      const dir = inline ?? argv[++i];
+      if (dir === undefined || (inline === undefined && dir.startsWith('--'))) throw usageError('--report-merge needs the directory of fetched reports.');
+      args.reportDir = dir;
+      continue;
+    }
     if ((MODES as string[]).includes(name)) {
       if (inline !== undefined) throw usageError(`--${name} takes no value.`);
       setMode(name as Mode);
@@ -136,6 +150,7 @@ export function parseArgs(argv: string[]): CliArgs {
       if (name === 'force') args.force = true;
       else if (name === 'no-color') args.noColor = true;
       else if (name === 'quiet') args.quiet = true;
+      else if (name === 'detailed-exitcode') args.detailedExitcode = true;
       else args.insecureConfig = true;
       continue;
     }
@@ -207,13 +222,14 @@ Usage:
   reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
                        [--out FILE] [--target ID_OR_TARGET]...
   reconcile --apply    [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
-                       [--insecure-config] [--target ID_OR_TARGET]...
-  reconcile --apply    --plan-file FILE [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config]
+                       [--insecure-config] [--target ID_OR_TARGET]... [--detailed-exitcode]
+  reconcile --apply    --plan-file FILE [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--detailed-exitcode]
   reconcile --check    [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
                        [--insecure-config] [--target ID_OR_TARGET]...
   reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
   reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
+  reconcile --report-merge DIR [--format text|json|markdown]
 
 Each mode takes only the options shown on its line (and --no-color; --quiet
 where it prints a plan, apply or rollback); any other is an error.
@@ -234,10 +250,13 @@ Options:
   --target T         limit to the resource with id T, or to one path or group T of a resource (repeatable)
   --no-color         no colour on a terminal (also: NO_COLOR set; FORCE_COLOR forces colour)
   --quiet            print only errors and the final summary line
+  --detailed-exitcode  with --apply: exit 2 when changes were applied and the host converged
 
 Exit codes:
   --plan      0 host matches, 2 changes pending, 1 error
   --apply     0 host converged, 1 anything failed
+              (--detailed-exitcode: 0 nothing needed changing, 2 changes applied and converged, 1 anything failed)
   --check     0 no drift and no warning/critical finding, 2 drift or findings, 1 error
   --validate  0 valid, 1 invalid
+  --report-merge  0 every host ok, 2 some host drifted or failed, 1 error
 `;

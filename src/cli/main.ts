@@ -54,6 +54,8 @@ export async function main(argv: string[], raw: Output = processOutput): Promise
         return await (await import('./history-command.js')).historyCommand(args, io);
       case 'rollback':
         return await (await import('./rollback-command.js')).rollbackCommand(args, io);
+      case 'report-merge':
+        return await (await import('./report-merge-command.js')).reportMergeCommand(args, io);
       default:
         throw new UserError(`--${args.mode} is not available in this version.`);
     }

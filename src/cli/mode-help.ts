@@ -69,6 +69,15 @@ const HELP: Record<Mode, ModeHelp> = {
     ],
     exit: '0 everything is back, 1 anything refused, skipped or failed',
   },
+  'report-merge': {
+    usage: 'reconcile --report-merge DIR [--format text|json|markdown] [--no-color]',
+    what: 'Merges the per-host JSON reports of a fleet (--check --report, one <host>.json each) into one table: host x rule, host x pending changes.',
+    examples: [
+      ['reconcile --report-merge reports/', 'the fleet table, as text'],
+      ['reconcile --report-merge reports/ --format markdown', 'for a pull request or a wiki page'],
+    ],
+    exit: '0 every host ok, 2 a host drifted or failed, 1 the directory cannot be read',
+  },
 };
 
 export function modeHelp(mode: Mode): string {

@@ -17,7 +17,7 @@ describe('parseArgs: flags per mode', () => {
     [['--history', '--desired', '/d.yaml'], '--desired does not apply to --history'],
     [['--history', '--insecure-config'], '--insecure-config does not apply to --history'],
     [['--rollback', '--desired', '/d.yaml'], '--desired does not apply to --rollback'],
-    [['--apply', '--format', 'markdown'], '--apply prints text or json, not markdown (only --plan prints markdown)'],
+    [['--apply', '--format', 'markdown'], '--apply prints text or json, not markdown (only --plan, --report-merge print markdown)'],
     [['--check', '--format', 'markdown'], '--check prints text or json, not markdown'],
     [['--validate', '--format', 'markdown'], '--validate prints text or json, not markdown'],
   ])('refuses %j', (argv, says) => {

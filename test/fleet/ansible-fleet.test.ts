@@ -1,0 +1,114 @@
+// The Ansible role on twenty simulated hosts, each with its own network
+// namespace, sshd and copy-on-write Debian root (test/fleet/fleet-sim.sh),
+// driven by the machine's real ansible-playbook. One jest file, since the
+// fleet is built once: check mode, converge, no-op, Ansible's own ping for
+// scale, and one unreachable host. Figures are printed, not asserted.
+
+import { execa } from 'execa';
+import { bin, describeWithDebianRoot, ROOT_ENV } from '../integration/debian/debian-root.js';
+import { Fleet, fleetGate, parseRecap, type Recap } from './fleet.js';
+
+const COUNT = 20;
+// Ansible's own bookkeeping on the host (its temp dirs), sshd's login records and the
+// check's report (rewritten each run by design) are not the managed state.
+const NOT_MANAGED = ['root/.ansible', 'tmp', 'var/log', 'var/lib/reconcile/last-check.json'];
+
+async function merge(fleet: Fleet, format = 'text') {
+  const r = await execa(process.execPath, [bin, '--report-merge', fleet.reports, '--format', format], { reject: false, env: ROOT_ENV });
+  return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+function expectAll(recap: Recap, hosts: string[], pred: (h: Recap[string], host: string) => boolean) {
+  expect(Object.keys(recap).sort()).toEqual([...hosts].sort());
+  expect(hosts.filter((h) => !pred(recap[h]!, h))).toEqual([]);
+}
+
+const gate = await fleetGate();
+describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (tarball) => {
+  let fleet: Fleet;
+  const figures: string[] = [];
+  let converge = 0;
+  let noop = 0;
+
+  beforeAll(async () => {
+    fleet = await Fleet.create(COUNT);
+    const started = Date.now();
+    await fleet.up(tarball);
+    figures.push(`fleet of ${COUNT} prepared and up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const install = await fleet.playbook('site.yml', ['--tags', 'reconcile_install']);
+    if (install.code !== 0) throw new Error(`installing reconcile on the fleet failed (exit ${install.code}):\n${install.stdout}\n${install.stderr}`);
+    figures.push(`install run: ${install.seconds.toFixed(1)} s`);
+  }, 900_000);
+
+  afterAll(async () => {
+    await fleet?.down();
+    if (fleet?.upSeconds) figures.push(`namespaces + sshds up in ${fleet.upSeconds.toFixed(2)} s, down in ${fleet.downSeconds.toFixed(2)} s`);
+    if (figures.length > 0) console.log(`fleet figures (2 cores, ${COUNT} hosts):\n  ${figures.join('\n  ')}`);
+  }, 300_000);
+
+  it('check mode shows each host its pending changes as diffs, and touches nothing', async () => {
+    const before = await Promise.all(fleet.hosts.map((h) => fleet.snapshot(h, NOT_MANAGED)));
+    const r = await fleet.playbook('site.yml', ['--check', '--diff']);
+    figures.push(`check --diff run: ${r.seconds.toFixed(1)} s`);
+    expect({ code: r.code, fatal: r.stdout.split('\n').filter((l) => l.startsWith('fatal:')).map((l) => l.slice(0, 400)) }).toEqual({ code: 0, fatal: [] });
+    const recap = parseRecap(r.stdout);
+    expectAll(recap, fleet.hosts, (h, host) => h.failed === 0 && h.unreachable === 0 && (h.changed > 0) === (fleet.stateOf(host) !== 'converged'));
+    // reconcile's unified diff of the profile script, and its own lines for a group and a deletion.
+    expect(r.stdout).toContain('+++ after: /etc/profile.d/ds01-gpu-awareness.sh (desired)');
+    expect(r.stdout).toMatch(/^~ video {2}\(group video-includes-docker\)/m);
+    expect(r.stdout).toMatch(/^- \/usr\/local\/bin\/nvidia-smi {2}\(absent nvidia-smi-wrappers\)/m);
+    const after = await Promise.all(fleet.hosts.map((h) => fleet.snapshot(h, NOT_MANAGED)));
+    expect(after).toEqual(before);
+
+    const table = await merge(fleet);
+    expect(table.stdout).toMatch(new RegExp(`^Fleet: ${COUNT} hosts: ${COUNT / 5} ok, ${COUNT - COUNT / 5} drifted, 0 failed\\.`));
+  }, 600_000);
+
+  it('a real run converges all twenty; the fleet table says every host is ok', async () => {
+    const r = await fleet.playbook('site.yml');
+    converge = r.seconds;
+    figures.push(`converge run: ${r.seconds.toFixed(1)} s`);
+    expect(r.code).toBe(0);
+    expectAll(parseRecap(r.stdout), fleet.hosts, (h, host) => h.failed === 0 && (h.changed > 0) === (fleet.stateOf(host) !== 'converged'));
+    const table = await merge(fleet, 'json');
+    expect(table.code).toBe(0);
+    expect(JSON.parse(table.stdout).totals).toEqual({ ok: COUNT, drift: 0, failed: 0 });
+  }, 600_000);
+
+  it('a second run changes nothing on any host', async () => {
+    const before = await Promise.all(fleet.hosts.map((h) => fleet.snapshot(h, NOT_MANAGED)));
+    const r = await fleet.playbook('site.yml');
+    noop = r.seconds;
+    figures.push(`no-op run: ${r.seconds.toFixed(1)} s`);
+    expect(r.code).toBe(0);
+    expectAll(parseRecap(r.stdout), fleet.hosts, (h) => h.changed === 0 && h.failed === 0 && h.unreachable === 0);
+    expect(await Promise.all(fleet.hosts.map((h) => fleet.snapshot(h, NOT_MANAGED)))).toEqual(before);
+  }, 600_000);
+
+  it("compares with Ansible's own no-op playbook (one ping task)", async () => {
+    const r = await fleet.playbook('ping.yml');
+    expect(r.code).toBe(0);
+    expectAll(parseRecap(r.stdout), fleet.hosts, (h) => h.ok === 1);
+    figures.push(`ansible ping playbook: ${r.seconds.toFixed(1)} s`);
+    figures.push(`converge / ping = ${(converge / r.seconds).toFixed(2)}x, no-op / ping = ${(noop / r.seconds).toFixed(2)}x (goal: converge <= 2x)`);
+  }, 600_000);
+
+  it('an unreachable host fails alone: the others converge, and the fleet table names it', async () => {
+    const drifted = ['h3', 'h8', 'h13'];
+    for (const h of drifted) await fleet.ssh(h, ['gpasswd', '-M', 'admin1', 'video']);
+    await fleet.cutLink('h20');
+    const r = await fleet.playbook('site.yml');
+    expect(r.code).not.toBe(0);
+    const recap = parseRecap(r.stdout);
+    expect(recap.h20!.unreachable).toBe(1);
+    const others = fleet.hosts.filter((h) => h !== 'h20');
+    expect(others.filter((h) => recap[h]!.failed !== 0 || recap[h]!.unreachable !== 0)).toEqual([]);
+    expect(drifted.filter((h) => recap[h]!.changed === 0)).toEqual([]);
+
+    const table = await merge(fleet);
+    expect(table.code).toBe(2);
+    expect(table.stdout).toMatch(new RegExp(`^Fleet: ${COUNT} hosts: ${COUNT - 1} ok, 0 drifted, 1 failed\\.`));
+    expect(table.stdout).toMatch(/^h20 +FAILED /m);
+    expect(table.stdout).toContain('h20:\n  FAILED no report: the host was unreachable');
+  }, 600_000);
+});
