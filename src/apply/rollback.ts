@@ -184,6 +184,11 @@ async function restorePath(
   if (records.length === 0) {
     const st = await host.lstat(target);
     if (st === null) return;
+    // A directory the run created may hold files put there since: never removed with them.
+    if (st.type === 'dir' && (await host.readdir(target)).length > 0) {
+      out.errors.push({ ...base, target, message: `${target} did not exist before run ${runId}, but it is not empty now: left in place. Remove it by hand if it should go.` });
+      return;
+    }
     out.changes.push({
       ...base,
       target,
