@@ -11,6 +11,7 @@ import { fingerprintOf, modeString } from '../kinds/shared/fingerprint.js';
 import { backupPath, type BackupRecord } from './backup.js';
 import { orderGroupMembers } from './group-order.js';
 import type { OutcomeStatus } from './journal.js';
+import { writeValidated } from './validated-write.js';
 
 export interface Outcome {
   status: OutcomeStatus;
@@ -64,6 +65,10 @@ async function perform(host: Host, change: Change): Promise<void> {
   const op = change.op;
   switch (op.type) {
     case 'write-file':
+      if (op.validate !== undefined) {
+        await writeValidated(host, change.target, Buffer.from(op.contentBase64, 'base64'), op, op.validate);
+        return;
+      }
       await host.mkdirp(path.posix.dirname(change.target));
       await host.writeFileAtomic(change.target, Buffer.from(op.contentBase64, 'base64'), op);
       return;

@@ -9,6 +9,8 @@ export type Format = 'text' | 'json' | 'markdown';
 export interface CliArgs {
   mode: Mode | 'help' | 'version';
   desired?: string;
+  /** --source DIR: where file resources' `source:` paths are read from. */
+  source?: string;
   root: string;
   format: Format;
   stateDir?: string;
@@ -22,7 +24,7 @@ export interface CliArgs {
 }
 
 const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback'];
-const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report'] as const;
+const VALUE_FLAGS = ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report'] as const;
 const BOOLEAN_FLAGS = ['force', 'insecure-config'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
 
@@ -38,10 +40,10 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // same flags to all three: --state-dir is accepted (and unused) by the two
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
-  plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config'], formats: ['text', 'json', 'markdown'] },
-  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config'], formats: ['text', 'json'] },
-  check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config'], formats: ['text', 'json'] },
-  validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config'], formats: ['text', 'json'] },
+  plan: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'rules', 'insecure-config'], formats: ['text', 'json', 'markdown'] },
+  apply: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config'], formats: ['text', 'json'] },
+  check: { flags: ['desired', 'source', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config'], formats: ['text', 'json'] },
+  validate: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'insecure-config'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format'], formats: ['text', 'json'] },
   rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format'], formats: ['text', 'json'] },
 };
@@ -118,6 +120,9 @@ export function parseArgs(argv: string[]): CliArgs {
       case 'desired':
         args.desired = value;
         break;
+      case 'source':
+        args.source = value;
+        break;
       case 'root':
         args.root = value;
         break;
@@ -156,12 +161,12 @@ export function parseArgs(argv: string[]): CliArgs {
 export const USAGE = `reconcile: keep a shared GPU server in its declared state.
 
 Usage:
-  reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
-  reconcile --apply    [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
+  reconcile --plan     [--desired PATH] [--source DIR] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
+  reconcile --apply    [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
                        [--insecure-config]
-  reconcile --check    [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
+  reconcile --check    [--desired PATH] [--source DIR] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
                        [--insecure-config]
-  reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
+  reconcile --validate [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
   reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
 
@@ -169,6 +174,7 @@ Each mode takes only the options shown on its line; any other is an error.
 
 Options:
   --desired PATH     desired-state YAML file, or a directory of *.yaml (default /etc/reconcile/desired-state)
+  --source DIR       where file resources' \`source:\` paths are read from (default: each file's \`sources:\`)
   --root DIR         the host's root directory (default /); paths in YAML and output are as seen inside it
   --format F         output format: text (default), json, markdown (--plan only)
   --state-dir DIR    backups, journals and the lock, inside the root (default /var/lib/reconcile)

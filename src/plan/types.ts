@@ -31,6 +31,8 @@ export type Operation =
       mode: number;
       uid: number;
       gid: number;
+      /** argv run on the staged file ("{}" = its path inside the root) before the rename; non-zero: not installed. */
+      validate?: string[];
     }
   | { type: 'set-attributes'; mode?: number; uid?: number; gid?: number }
   | { type: 'remove'; recursive: boolean }
