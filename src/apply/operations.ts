@@ -56,7 +56,7 @@ export async function backupForChange(host: Host, change: Change, backupDir: str
     for (const file of ['/etc/group', '/etc/gshadow']) records.push(...(await backupPath(host, backupDir, file)));
     return records;
   }
-  const records = await backupPath(host, backupDir, change.target);
+  const records = await backupPath(host, backupDir, change.target, op.type !== 'set-attributes');
   if (op.type === 'rename-over') records.push(...(await backupPath(host, backupDir, op.from)));
   return records;
 }

@@ -184,8 +184,9 @@ async function restorePath(
   if (records.length === 0) {
     const st = await host.lstat(target);
     if (st === null) return;
-    // A directory the run created may hold files put there since: never removed with them.
-    if (st.type === 'dir' && (await host.readdir(target)).length > 0) {
+    // A directory a `directory` resource created may hold files put there since: never removed
+    // with them. (A tree that a rollback re-created is removed whole, as before.)
+    if (step.change.kind === 'directory' && st.type === 'dir' && (await host.readdir(target)).length > 0) {
       out.errors.push({ ...base, target, message: `${target} did not exist before run ${runId}, but it is not empty now: left in place. Remove it by hand if it should go.` });
       return;
     }
@@ -209,6 +210,23 @@ async function restorePath(
       case 'file': {
         const bytes = await backupBytes(host, r);
         const current = st?.type === 'file' ? await host.readFile(r.path) : null;
+        if (current !== null && current.equals(bytes)) {
+          // Only the mode or owner differ: put them back in place, as apply changed them
+          // (the same inode, and no write into the directory that would change its own fingerprint).
+          out.changes.push({
+            ...base,
+            target: r.path,
+            action: 'update',
+            summary: `put back ${r.path}'s mode and owner as before run ${runId} (${owner})`,
+            attributes: {
+              mode: { before: modeString(st!.mode), after: modeString(r.mode) },
+              owner: { before: `${st!.uid}:${st!.gid}`, after: `${r.uid}:${r.gid}` },
+            },
+            expect,
+            op: { type: 'set-attributes', mode: r.mode, uid: r.uid, gid: r.gid },
+          });
+          break;
+        }
         out.changes.push({
           ...base,
           target: r.path,

@@ -8,6 +8,7 @@ import { directoryKind } from './directory/index.js';
 import { fileKind } from './file/index.js';
 import { groupKind } from './group/index.js';
 import type { KindDefinition, ResourceBase } from './kind.js';
+import { permissionsKind } from './permissions/index.js';
 import { profileEnvKind } from './profile-env/index.js';
 import { restoreOriginalKind } from './restore-original/index.js';
 import { symlinkKind } from './symlink/index.js';
@@ -26,6 +27,7 @@ export const KINDS = registry({
   'restore-original': restoreOriginalKind,
   symlink: symlinkKind,
   directory: directoryKind,
+  permissions: permissionsKind,
 });
 
 type Kinds = typeof KINDS;

@@ -2,6 +2,7 @@
 // diff for file content, the per-member difference for groups.
 
 import { createTwoFilesPatch } from 'diff';
+import { collapseChanges } from './collapse-changes.js';
 import type { Change, Plan } from './types.js';
 
 const MARKER = { create: '+', update: '~', delete: '-' } as const;
@@ -59,7 +60,7 @@ export function renderPlanText(plan: Plan, opts: { root: string; verbose?: boole
   out.push(`Host root: ${opts.root}`);
   out.push('');
   if (plan.changes.length === 0) out.push('No changes: the host matches the desired state.');
-  for (const change of plan.changes) out.push(renderChange(change));
+  for (const line of collapseChanges(plan.changes)) out.push('change' in line ? renderChange(line.change) : `  ${line.collapsed}`);
   if (plan.notes.length) {
     out.push('', 'Notes:');
     for (const n of plan.notes) out.push(`  ${n.level === 'warning' ? '!' : '-'} ${n.resource}: ${n.message}`);
