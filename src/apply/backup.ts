@@ -23,8 +23,12 @@ export interface BackupRecord {
   xattrs?: Record<string, string>;
 }
 
-/** Copies a path (recursively for directories) under backupDir; returns a record per entry. */
-export async function backupPath(host: Host, backupDir: string, target: string): Promise<BackupRecord[]> {
+/**
+ * Copies a path (recursively for directories, unless `recursive` is false: a
+ * change of a directory's own mode or owner needs only its own record)
+ * under backupDir; returns a record per entry.
+ */
+export async function backupPath(host: Host, backupDir: string, target: string, recursive = true): Promise<BackupRecord[]> {
   const stat = await host.lstat(target);
   if (stat === null) return [];
   const record: BackupRecord = { path: target, type: stat.type, mode: stat.mode, uid: stat.uid, gid: stat.gid };
@@ -46,7 +50,7 @@ export async function backupPath(host: Host, backupDir: string, target: string):
   }
   await host.writeFileAtomic(`${copy}.meta.json`, JSON.stringify(record, null, 2) + '\n', { mode: 0o600, uid: 0, gid: 0 });
   const records = [record];
-  if (stat.type === 'dir') {
+  if (stat.type === 'dir' && recursive) {
     for (const name of await host.readdir(target)) {
       records.push(...(await backupPath(host, backupDir, path.posix.join(target, name))));
     }

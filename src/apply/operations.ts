@@ -11,6 +11,7 @@ import { fingerprintOf, modeString } from '../kinds/shared/fingerprint.js';
 import { backupPath, type BackupRecord } from './backup.js';
 import { orderGroupMembers } from './group-order.js';
 import type { OutcomeStatus } from './journal.js';
+import { writeValidated } from './validated-write.js';
 
 export interface Outcome {
   status: OutcomeStatus;
@@ -55,7 +56,7 @@ export async function backupForChange(host: Host, change: Change, backupDir: str
     for (const file of ['/etc/group', '/etc/gshadow']) records.push(...(await backupPath(host, backupDir, file)));
     return records;
   }
-  const records = await backupPath(host, backupDir, change.target);
+  const records = await backupPath(host, backupDir, change.target, op.type !== 'set-attributes');
   if (op.type === 'rename-over') records.push(...(await backupPath(host, backupDir, op.from)));
   return records;
 }
@@ -70,6 +71,10 @@ async function perform(host: Host, change: Change): Promise<void> {
   const op = change.op;
   switch (op.type) {
     case 'write-file':
+      if (op.validate !== undefined) {
+        await writeValidated(host, change.target, Buffer.from(op.contentBase64, 'base64'), op, op.validate);
+        return;
+      }
       await host.mkdirp(path.posix.dirname(change.target));
       await host.writeFileAtomic(change.target, Buffer.from(op.contentBase64, 'base64'), {
         mode: op.mode,

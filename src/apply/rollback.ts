@@ -189,6 +189,12 @@ async function restorePath(host: Host, step: RunStep, target: string, out: Build
   if (records.length === 0) {
     const st = await host.lstat(target);
     if (st === null) return;
+    // A directory a `directory` resource created may hold files put there since: never removed
+    // with them. (A tree that a rollback re-created is removed whole, as before.)
+    if (step.change.kind === 'directory' && st.type === 'dir' && (await host.readdir(target)).length > 0) {
+      out.errors.push({ ...base, target, message: `${target} did not exist before run ${runId}, but it is not empty now: left in place. Remove it by hand if it should go.` });
+      return;
+    }
     out.changes.push({
       ...base,
       target,
@@ -212,6 +218,23 @@ async function restorePath(host: Host, step: RunStep, target: string, out: Build
       case 'file': {
         if (bytes === undefined) throw new UserError(`the backup of ${r.path} has no copy of its bytes; restore it by hand.`);
         const current = st?.type === 'file' ? await host.readFile(r.path, st) : null;
+        if (current !== null && current.equals(bytes)) {
+          // Only the mode or owner differ: put them back in place, as apply changed them
+          // (the same inode, and no write into the directory that would change its own fingerprint).
+          out.changes.push({
+            ...base,
+            target: r.path,
+            action: 'update',
+            summary: `put back ${r.path}'s mode and owner as before run ${runId} (${owner})`,
+            attributes: {
+              mode: { before: modeString(st!.mode), after: modeString(r.mode) },
+              owner: { before: `${st!.uid}:${st!.gid}`, after: `${r.uid}:${r.gid}` },
+            },
+            expect,
+            op: { type: 'set-attributes', mode: r.mode, uid: r.uid, gid: r.gid },
+          });
+          break;
+        }
         out.changes.push({
           ...base,
           target: r.path,

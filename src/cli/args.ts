@@ -10,6 +10,8 @@ export type Format = 'text' | 'json' | 'markdown';
 export interface CliArgs {
   mode: Mode | 'help' | 'version';
   desired?: string;
+  /** --source DIR: where file resources' `source:` paths are read from. */
+  source?: string;
   root: string;
   format: Format;
   stateDir?: string;
@@ -39,7 +41,7 @@ export interface CliArgs {
 }
 
 const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback', 'report-merge'];
-const VALUE_FLAGS = ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target'] as const;
+const VALUE_FLAGS = ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target'] as const;
 const REPEATABLE: readonly string[] = ['rules', 'target'];
 const BOOLEAN_FLAGS = ['force', 'insecure-config', 'no-color', 'quiet', 'detailed-exitcode'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
@@ -56,10 +58,10 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // same flags to all three: --state-dir is accepted (and unused) by the two
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
-  plan: { flags: ['desired', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target', 'no-color', 'quiet'], formats: ['text', 'json', 'markdown'] },
-  apply: { flags: ['desired', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode'], formats: ['text', 'json'] },
-  check: { flags: ['desired', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
-  validate: { flags: ['desired', 'root', 'format', 'state-dir', 'insecure-config', 'no-color'], formats: ['text', 'json'] },
+  plan: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target', 'no-color', 'quiet'], formats: ['text', 'json', 'markdown'] },
+  apply: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode'], formats: ['text', 'json'] },
+  check: { flags: ['desired', 'source', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
+  validate: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'insecure-config', 'no-color'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format', 'no-color'], formats: ['text', 'json'] },
   rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format', 'no-color', 'quiet'], formats: ['text', 'json'] },
   'report-merge': { flags: ['format', 'no-color'], formats: ['text', 'json', 'markdown'] },
@@ -167,6 +169,9 @@ export function parseArgs(argv: string[]): CliArgs {
       case 'desired':
         args.desired = value;
         break;
+      case 'source':
+        args.source = value;
+        break;
       case 'root':
         args.root = value;
         break;
@@ -219,14 +224,14 @@ export function parseArgs(argv: string[]): CliArgs {
 export const USAGE = `reconcile: keep a shared GPU server in its declared state.
 
 Usage:
-  reconcile --plan     [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
+  reconcile --plan     [--desired PATH] [--source DIR] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
                        [--out FILE] [--target ID_OR_TARGET]...
-  reconcile --apply    [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
+  reconcile --apply    [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
                        [--insecure-config] [--target ID_OR_TARGET]... [--detailed-exitcode]
   reconcile --apply    --plan-file FILE [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--detailed-exitcode]
-  reconcile --check    [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
+  reconcile --check    [--desired PATH] [--source DIR] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
                        [--insecure-config] [--target ID_OR_TARGET]...
-  reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
+  reconcile --validate [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
   reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
   reconcile --report-merge DIR [--format text|json|markdown]
@@ -237,6 +242,7 @@ where it prints a plan, apply or rollback); any other is an error.
 
 Options:
   --desired PATH     desired-state YAML file, or a directory of *.yaml (default /etc/reconcile/desired-state)
+  --source DIR       where file resources' \`source:\` paths are read from (default: each file's \`sources:\`)
   --root DIR         the host's root directory (default /); paths in YAML and output are as seen inside it
   --format F         output format: text (default), json, markdown (--plan only)
   --state-dir DIR    backups, journals and the lock, inside the root (default /var/lib/reconcile)

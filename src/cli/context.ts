@@ -37,7 +37,7 @@ export async function loadDesired(args: CliArgs, warn: (message: string) => void
     );
   }
   await checkConfigTrust([desired], 'a desired state', { insecure: args.insecureConfig, warn });
-  return loadDesiredState(desired);
+  return loadDesiredState(desired, { ...(args.source !== undefined ? { sourceRoot: args.source } : {}) });
 }
 
 export function stateDirOf(args: CliArgs): string {

@@ -46,6 +46,8 @@ export interface NormaliseContext {
   checkPaths(key: string, globs?: boolean): void;
   checkPath(keyPath: KeyPath, p: string): void;
   checkRegex(keyPath: KeyPath, source: string): void;
+  /** The text of a source file (relative to the source root), or a located load error naming the resource. */
+  readSource(keyPath: KeyPath, rel: string): string;
 }
 
 /** A path or group a resource names literally: two resources naming it are refused at load. */

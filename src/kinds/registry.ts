@@ -4,11 +4,14 @@
 
 import { absentKind } from './absent/index.js';
 import { deviceModeKind } from './device-mode/index.js';
+import { directoryKind } from './directory/index.js';
 import { fileKind } from './file/index.js';
 import { groupKind } from './group/index.js';
 import type { KindDefinition, ResourceBase } from './kind.js';
+import { permissionsKind } from './permissions/index.js';
 import { profileEnvKind } from './profile-env/index.js';
 import { restoreOriginalKind } from './restore-original/index.js';
+import { symlinkKind } from './symlink/index.js';
 
 // Each key must equal its definition's `kind` (checked by the compiler).
 function registry<T extends { [K in keyof T]: { kind: K } }>(kinds: T): T {
@@ -22,6 +25,9 @@ export const KINDS = registry({
   group: groupKind,
   'device-mode': deviceModeKind,
   'restore-original': restoreOriginalKind,
+  symlink: symlinkKind,
+  directory: directoryKind,
+  permissions: permissionsKind,
 });
 
 type Kinds = typeof KINDS;

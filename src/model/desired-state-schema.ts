@@ -102,6 +102,12 @@ export function desiredStateSchema(): Record<string, unknown> {
         const: 1,
         'x-hints': { const: 'write `version: 1`' },
       },
+      sources: {
+        title: 'source root',
+        description: 'Where `source:` paths of this file are read from, relative to this file; --source DIR overrides it.',
+        type: 'string',
+        minLength: 1,
+      },
       resources: {
         type: 'array',
         items: { $ref: '#/definitions/resource' },

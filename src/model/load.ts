@@ -4,7 +4,7 @@
 
 import { UserError, errorMessage, formatLocation } from '../errors.js';
 import { listLocal, readLocalText, statLocal } from '../host/local-files.js';
-import { normaliseResources } from './normalise.js';
+import { normaliseResources, type SourceRootOption } from './normalise.js';
 import { MAX_FILE_BYTES, parseYaml } from './parse-yaml.js';
 import { validateAgainstSchema } from './schema-errors.js';
 import type { DesiredState, Resource } from './types.js';
@@ -13,9 +13,9 @@ import { locate, nodeLocation } from './yaml-locate.js';
 const SUFFIXES = ['.yaml', '.yml'];
 
 /** Parse, validate and normalise one file's text; `fileName` is used in messages only. */
-export async function validateDesiredStateText(text: string, fileName: string): Promise<Resource[]> {
+export async function validateDesiredStateText(text: string, fileName: string, opts: SourceRootOption = {}): Promise<Resource[]> {
   const resources: Resource[] = [];
-  await addFile(text, fileName, resources, new Map(), new Map());
+  await addFile(text, fileName, resources, new Map(), new Map(), opts);
   return resources;
 }
 
@@ -26,10 +26,11 @@ async function addFile(
   into: Resource[],
   seen: Map<string, Resource>,
   claimed: Map<string, Resource>,
+  opts: SourceRootOption,
 ): Promise<void> {
   const parsed = parseYaml(text, file);
   await validateAgainstSchema(parsed);
-  normaliseResources(parsed, claimed).forEach((r, i) => {
+  normaliseResources(parsed, claimed, opts).forEach((r, i) => {
     const earlier = seen.get(r.id);
     if (earlier) {
       const loc = nodeLocation(parsed, locate(parsed, ['resources', i, 'id']).node);
@@ -114,11 +115,11 @@ async function desiredFiles(pathOrDir: string): Promise<string[]> {
   return files;
 }
 
-export async function loadDesiredState(pathOrDir: string): Promise<DesiredState> {
+export async function loadDesiredState(pathOrDir: string, opts: SourceRootOption = {}): Promise<DesiredState> {
   const files = await desiredFiles(pathOrDir);
   const resources: Resource[] = [];
   const seen = new Map<string, Resource>();
   const claimed = new Map<string, Resource>();
-  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen, claimed);
+  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen, claimed, opts);
   return { files, resources };
 }

@@ -9,6 +9,7 @@ import { compileGlobSegment, GlobPatternError, hasGlobMagic } from '../host/glob
 import type { NormaliseContext } from '../kinds/kind.js';
 import { kindDefinition } from '../kinds/registry.js';
 import type { ParsedYaml } from './parse-yaml.js';
+import { readSourceFile } from './source-files.js';
 import type { Resource } from './types.js';
 import { formatKeyPath, locate, nodeLocation, type KeyPath } from './yaml-locate.js';
 
@@ -92,10 +93,24 @@ function checkRegex(parsed: ParsedYaml, keyPath: KeyPath, source: string): void 
   }
 }
 
+/** Where `source:` paths are read from: --source, else the file's own `sources:` key. */
+export interface SourceRootOption {
+  /** --source DIR, as given (relative to the working directory). */
+  sourceRoot?: string;
+}
+
+function sourceRootFor(parsed: ParsedYaml, opts: SourceRootOption): { root: string; from: string } | null {
+  if (opts.sourceRoot !== undefined) return { root: path.resolve(opts.sourceRoot), from: 'from --source' };
+  const own = (parsed.value as { sources?: string }).sources;
+  if (own === undefined) return null;
+  return { root: path.resolve(path.dirname(parsed.file), own), from: `from \`sources:\` in ${parsed.file}` };
+}
+
 /** `claimed`: targets of earlier files of the same desired state, so duplicates across files are caught too. */
-export function normaliseResources(parsed: ParsedYaml, claimed = new Map<string, Resource>()): Resource[] {
+export function normaliseResources(parsed: ParsedYaml, claimed = new Map<string, Resource>(), opts: SourceRootOption = {}): Resource[] {
   const raw = (parsed.value as { resources: RawResource[] }).resources;
-  const resources = raw.map((r, i) => normaliseResource(parsed, r, ['resources', i]));
+  const sources = sourceRootFor(parsed, opts);
+  const resources = raw.map((r, i) => normaliseResource(parsed, r, ['resources', i], sources));
   refuseLiteralDuplicates(parsed, resources, claimed);
   return resources;
 }
@@ -126,7 +141,7 @@ function refuseLiteralDuplicates(parsed: ParsedYaml, resources: Resource[], firs
   });
 }
 
-function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Resource {
+function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath, sources: { root: string; from: string } | null): Resource {
   const found = locate(parsed, at);
   const base = {
     id: r.id,
@@ -140,6 +155,17 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Res
     problem: (keyPath, what, fix) => problem(parsed, [...at, ...keyPath], what, fix),
     checkPath: (keyPath, p) => checkPath(parsed, [...at, ...keyPath], p),
     checkRegex: (keyPath, source) => checkRegex(parsed, [...at, ...keyPath], source),
+    readSource(keyPath, rel) {
+      if (rel.split('/').includes('..') || path.posix.normalize(rel) !== rel) {
+        throw problem(parsed, [...at, ...keyPath], `resource ${r.id}: source ${JSON.stringify(rel)} is not a normalised relative path (no \`..\`, \`.\` or doubled slashes)`, 'write the path relative to the source root, e.g. `config/etc/motd`');
+      }
+      if (sources === null) {
+        throw problem(parsed, [...at, ...keyPath], `resource ${r.id} reads source ${rel}, but no source root is given`, 'pass --source DIR (the repository checkout), or set `sources:` at the top of this file (relative to it)');
+      }
+      const read = readSourceFile(sources.root, rel, sources.from);
+      if ('problem' in read) throw problem(parsed, [...at, ...keyPath], `resource ${r.id}: ${read.problem}`, read.fix);
+      return read.text;
+    },
     checkPaths(k, globs = false) {
       const value = r[k];
       const check = (p: string, keyPath: KeyPath) => {

@@ -3,6 +3,7 @@
 
 import { createTwoFilesPatch } from 'diff';
 import { oneLine } from './render-escape.js';
+import { collapseChanges } from './collapse-changes.js';
 import type { Change, Plan } from './types.js';
 
 const MARKER = { create: '+', update: '~', delete: '-' } as const;
@@ -61,7 +62,7 @@ export function renderPlanText(plan: Plan, opts: { root: string; verbose?: boole
   out.push(`Host root: ${opts.root}`);
   out.push('');
   if (plan.changes.length === 0) out.push(noChangesLine(plan));
-  for (const change of plan.changes) out.push(renderChange(change));
+  for (const line of collapseChanges(plan.changes)) out.push('change' in line ? renderChange(line.change) : `  ${line.collapsed}`);
   if (plan.notes.length) {
     out.push('', 'Notes:');
     for (const n of plan.notes) out.push(`  ${n.level === 'warning' ? '!' : '-'} ${n.resource}: ${oneLine(n.message)}`);

@@ -33,6 +33,8 @@ export type Operation =
       gid: number;
       /** Rollback only: the extended attributes (ACLs, capabilities, user.*; name -> base64) the file had, put back exactly. */
       xattrs?: Record<string, string>;
+      /** argv run on the staged file ("{}" = its path inside the root) before the rename; non-zero: not installed. */
+      validate?: string[];
     }
   | { type: 'set-attributes'; mode?: number; uid?: number; gid?: number }
   | { type: 'remove'; recursive: boolean }
@@ -44,9 +46,9 @@ export type Operation =
       /** Rollback only: the exact member order to leave (under --root), so etc/group is byte-identical again. */
       order?: string[];
     }
-  /** Rollback only: re-create a removed symlink with its exact target and owner. */
+  /** A symlink with its exact target and owner (the symlink kind; rollback of a removed link). */
   | { type: 'restore-symlink'; linkTarget: string; uid: number; gid: number }
-  /** Rollback only: re-create a removed directory. */
+  /** A directory (the directory kind; rollback of a removed directory). */
   | { type: 'make-directory'; mode: number; uid: number; gid: number };
 
 export interface AttributeChange {

@@ -33,7 +33,7 @@ export async function probeFile(host: Host, path: string, owner?: string, group?
 export function diffManagedFile(
   res: { id: string; kind: 'file' | 'profile-env' },
   path: string,
-  want: { content: string; mode?: number; owner?: string; group?: string; purpose?: string },
+  want: { content: string; mode?: number; owner?: string; group?: string; purpose?: string; validate?: string[] },
   obs: ObservedFile,
 ): DiffResult {
   const out: DiffResult = { changes: [], unchanged: [], notes: [], errors: [] };
@@ -53,12 +53,20 @@ export function diffManagedFile(
   }
   const bytes = Buffer.from(want.content, 'utf8');
   const mode = want.mode ?? obs.stat?.mode ?? 0o644;
-  const writeOp = { type: 'write-file' as const, contentBase64: bytes.toString('base64'), mode, uid: obs.uid, gid: obs.gid };
+  const writeOp = {
+    type: 'write-file' as const,
+    contentBase64: bytes.toString('base64'),
+    mode,
+    uid: obs.uid,
+    gid: obs.gid,
+    ...(want.validate !== undefined ? { validate: want.validate } : {}),
+  };
+  const checked = want.validate !== undefined ? `, checked with ${want.validate[0]} first` : '';
   if (obs.stat === null) {
     out.changes.push({
       ...base,
       action: 'create',
-      summary: `${path}: create (${want.purpose ?? `${modeString(mode)} ${want.owner ?? 'root'}:${want.group ?? 'root'}`})`,
+      summary: `${path}: create (${want.purpose ?? `${modeString(mode)} ${want.owner ?? 'root'}:${want.group ?? 'root'}`}${checked})`,
       attributes: {
         mode: { before: null, after: modeString(mode) },
         owner: { before: null, after: want.owner ?? 'root' },
@@ -86,7 +94,7 @@ export function diffManagedFile(
   const change: Change = {
     ...base,
     action: 'update',
-    summary: `${path}: ${what}`,
+    summary: `${path}: ${what}${contentDiffers ? checked : ''}`,
     expect: fingerprintOf(obs.stat),
     op: contentDiffers ? writeOp : { type: 'set-attributes', mode, uid: obs.uid, gid: obs.gid },
   };
@@ -101,7 +109,12 @@ export const fileHandler: ResourceHandler<FileResource, ObservedFile> = {
   probe: (host, res) => probeFile(host, res.path, res.owner, res.group),
   diff(res, obs) {
     if (res.state === 'present') {
-      return diffManagedFile(res, res.path, { content: res.content ?? '', mode: res.mode, owner: res.owner, group: res.group }, obs);
+      return diffManagedFile(
+        res,
+        res.path,
+        { content: res.content ?? '', mode: res.mode, owner: res.owner, group: res.group, ...(res.validate ? { validate: res.validate } : {}) },
+        obs,
+      );
     }
     const out: DiffResult = { changes: [], unchanged: [], notes: [], errors: [] };
     const base = { resource: res.id, kind: res.kind, target: res.path };
