@@ -9,6 +9,8 @@ import { groupKind } from './group/index.js';
 import type { KindDefinition, ResourceBase } from './kind.js';
 import { profileEnvKind } from './profile-env/index.js';
 import { restoreOriginalKind } from './restore-original/index.js';
+import { packageKind } from './package/index.js';
+import { serviceKind } from './service/index.js';
 
 // Each key must equal its definition's `kind` (checked by the compiler).
 function registry<T extends { [K in keyof T]: { kind: K } }>(kinds: T): T {
@@ -22,6 +24,8 @@ export const KINDS = registry({
   group: groupKind,
   'device-mode': deviceModeKind,
   'restore-original': restoreOriginalKind,
+  service: serviceKind,
+  package: packageKind,
 });
 
 type Kinds = typeof KINDS;

@@ -20,7 +20,11 @@ export type Fingerprint =
       size: number;
       mtimeMs: number;
     }
-  | { type: 'group'; members: string[] };
+  | { type: 'group'; members: string[] }
+  /** A systemd unit: is-enabled's and is-active's words (active null under --root). */
+  | { type: 'service'; enabled: string; active: string | null }
+  /** A Debian package: its installed version, null when not installed. */
+  | { type: 'package'; version: string | null };
 
 /** The single thing apply does for a change. Executed by src/apply/operations.ts. */
 export type Operation =
@@ -45,7 +49,11 @@ export type Operation =
   /** Rollback only: re-create a removed symlink with its exact target and owner. */
   | { type: 'restore-symlink'; linkTarget: string; uid: number; gid: number }
   /** Rollback only: re-create a removed directory. */
-  | { type: 'make-directory'; mode: number; uid: number; gid: number };
+  | { type: 'make-directory'; mode: number; uid: number; gid: number }
+  /** systemctl enable/disable (enable) and start/stop (start); unset = leave. */
+  | { type: 'service'; unit: string; enable?: boolean; start?: boolean }
+  /** apt-get install, inside the root under --root. */
+  | { type: 'install-packages'; names: string[] };
 
 export interface AttributeChange {
   before: string | null;
