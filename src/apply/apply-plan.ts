@@ -8,6 +8,7 @@ import { noticeInterruptedRuns } from './interrupted.js';
 import { acquireLock } from './lock.js';
 import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
 import { applyChange, type Outcome } from './operations.js';
+import { runHandlers, type HandlerOutcome } from './handlers.js';
 import { newRunId } from './run-id.js';
 import { stateLayout } from './state-dir.js';
 
@@ -34,6 +35,8 @@ export interface ApplyResult {
   outcomes: ChangeOutcome[];
   warnings: string[];
   counts: Record<OutcomeStatus, number>;
+  /** Handlers that ran (or were skipped) after the changes; a failed one fails the apply. */
+  handlers: HandlerOutcome[];
 }
 
 export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
@@ -42,12 +45,13 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
   // Nothing to do: no lock, no journal, no state dir. A converged host stays
   // untouched; a run interrupted earlier is still reported.
   if (plan.changes.length === 0) {
-    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts };
+    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, handlers: [] };
   }
   const layout = stateLayout(opts.stateDir);
   const lock = await acquireLock(host, layout.lock, runId, opts.lockTimeoutSeconds);
   const warnings = lock.warning ? [lock.warning] : [];
   const outcomes: ChangeOutcome[] = [];
+  let handlers: HandlerOutcome[] = [];
   try {
     await opts.verifyUnderLock?.();
     warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
@@ -76,10 +80,12 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions): Pro
       counts[outcome.status] += 1;
       outcomes.push({ change, ...outcome });
     }
-    const status = counts.failed === 0 && counts.skipped === 0 ? 'converged' : 'failed';
+    handlers = await runHandlers(host, plan.handlers ?? [], outcomes, (h) => journal.write({ type: 'handler', time: new Date().toISOString(), ...h }));
+    const handlerFailed = handlers.some((h) => h.status === 'failed');
+    const status = counts.failed === 0 && counts.skipped === 0 && !handlerFailed ? 'converged' : 'failed';
     await journal.write({ type: 'end', time: new Date().toISOString(), status, counts });
   } finally {
     await lock.release();
   }
-  return { runId, outcomes, warnings, counts };
+  return { runId, outcomes, warnings, counts, handlers };
 }

@@ -1,6 +1,7 @@
 // --apply: plan, carry the plan out, then plan again to prove convergence.
 // Exit 0 only when every change applied and nothing is left pending.
 
+import { withHandlers } from '../plan/attach-handlers.js';
 import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
 import { stateLayout } from '../apply/state-dir.js';
 import { buildPlan } from '../plan/build-plan.js';
@@ -34,9 +35,15 @@ export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, 
     out.push(`  ${tag} ${renderChange(o.change).split('\n')[0]}${detail}`);
   }
   for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${e.target})` : ''}: ${e.message}`);
+  for (const h of result.handlers) {
+    const tag = h.status === 'ran' ? 'ok     ' : h.status === 'skipped' ? 'skipped' : 'FAILED ';
+    out.push(`  ${tag} handler ${h.id}: ${h.command.join(' ')}${h.status === 'ran' ? '' : `\n          ${h.message.replace(/\n/g, '\n          ')}`}`);
+  }
   if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)}`);
   const c = result.counts;
   out.push(`Apply: ${c.applied} applied, ${c.skipped} skipped, ${c.failed + before.errors.length} failed.`);
+  const failedHandlers = result.handlers.filter((h) => h.status === 'failed').map((h) => h.id);
+  if (failedHandlers.length) out.push(`Handler failed: ${failedHandlers.join(', ')}; the apply failed.`);
   out.push(
     after.changes.length === 0 && after.errors.length === 0
       ? 'The host is converged.'
@@ -50,7 +57,7 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const plan = await buildPlan(host, desired.resources, args.targets);
+  const plan = withHandlers(host, await buildPlan(host, desired.resources, args.targets), desired);
   const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
   const after = await buildPlan(host, desired.resources, args.targets);
   return reportApply(plan, result, after, stateDir, args, io);
@@ -58,7 +65,8 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
 
 /** Prints an apply's outcome (text or JSON) and returns the exit code: 0 only when converged. */
 export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateDir: string, args: CliArgs, io: Output): number {
-  const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0;
+  const handlerFailed = result.handlers.some((h) => h.status === 'failed');
+  const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0 && !handlerFailed;
   if (args.format === 'json') {
     io.out(
       JSON.stringify(
@@ -70,6 +78,7 @@ export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateD
           summary: { ...result.counts, failed: result.counts.failed + plan.errors.length },
           converged,
           pending: after.changes,
+          ...(result.handlers.length ? { handlers: result.handlers } : {}),
           ...(plan.partial ? { partial: plan.partial } : {}),
         },
         null,

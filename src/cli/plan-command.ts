@@ -1,6 +1,7 @@
 // --plan: compute and show; change nothing. Exit 0 matches, 2 pending, 1 error.
 // Findings of regression rules are shown too but do not change the exit code.
 
+import { withHandlers } from '../plan/attach-handlers.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { countBySeverity, failing, renderFindingsMarkdown, renderFindingsText } from '../plan/render-findings.js';
 import { planToJson } from '../plan/render-json.js';
@@ -34,7 +35,8 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   await trustRules(args, io.err);
   const rules = await loadRules(args.rules);
   const host = await openHost(args);
-  const [plan, run] = await Promise.all([buildPlan(host, desired.resources, args.targets), runRules(host, rules)]);
+  const [planned, run] = await Promise.all([buildPlan(host, desired.resources, args.targets), runRules(host, rules)]);
+  const plan = withHandlers(host, planned, desired);
   return { plan, findings: run.findings, evaluated: run.evaluated, host, desired };
 }
 

@@ -33,6 +33,8 @@ function renderText({ rollback, result, warnings }: RollbackResult, stateDir: st
     }
   }
   for (const e of rollback.plan.errors) out.push(`  FAILED  ${e.target ?? e.resource}: ${e.message}`);
+  // What a rollback leaves as it is (a package, a started unit), said once.
+  for (const n of rollback.plan.notes) if (n.resource !== '(rollback)') out.push(`  note    ${n.message}`);
   if (result !== null) {
     out.push(`Backups of the state before this rollback: ${stateLayout(stateDir).backups(result.runId)}`);
     const c = result.counts;

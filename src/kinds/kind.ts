@@ -16,6 +16,8 @@ export interface ResourceBase {
   id: string;
   description?: string;
   source: SourceLocation;
+  /** Handler ids to run at the end of the apply when this resource changed. */
+  notify?: string[];
 }
 
 export interface DiffResult {

@@ -4,6 +4,7 @@
 
 import { UserError, errorMessage, formatLocation } from '../errors.js';
 import { listLocal, readLocalText, statLocal } from '../host/local-files.js';
+import { HandlerCollector } from './load-handlers.js';
 import { normaliseResources } from './normalise.js';
 import { MAX_FILE_BYTES, parseYaml } from './parse-yaml.js';
 import { validateAgainstSchema } from './schema-errors.js';
@@ -15,7 +16,20 @@ const SUFFIXES = ['.yaml', '.yml'];
 /** Parse, validate and normalise one file's text; `fileName` is used in messages only. */
 export async function validateDesiredStateText(text: string, fileName: string): Promise<Resource[]> {
   const resources: Resource[] = [];
-  await addFile(text, fileName, resources, new Map(), new Map());
+  const handlers = new HandlerCollector();
+  await addFile(text, fileName, resources, new Map(), new Map(), handlers);
+  handlers.check();
+  return resources;
+}
+
+/** Several files' texts as one desired state (a saved plan's embedded files): handlers may be in any of them. */
+export async function loadDesiredTexts(files: { path: string; text: string }[]): Promise<Resource[]> {
+  const resources: Resource[] = [];
+  const handlers = new HandlerCollector();
+  const seen = new Map<string, Resource>();
+  const claimed = new Map<string, Resource>();
+  for (const f of files) await addFile(f.text, f.path, resources, seen, claimed, handlers);
+  handlers.check();
   return resources;
 }
 
@@ -26,10 +40,13 @@ async function addFile(
   into: Resource[],
   seen: Map<string, Resource>,
   claimed: Map<string, Resource>,
+  handlers: HandlerCollector,
 ): Promise<void> {
   const parsed = parseYaml(text, file);
   await validateAgainstSchema(parsed);
-  normaliseResources(parsed, claimed).forEach((r, i) => {
+  const fileResources = normaliseResources(parsed, claimed);
+  handlers.add(parsed, fileResources);
+  fileResources.forEach((r, i) => {
     const earlier = seen.get(r.id);
     if (earlier) {
       const loc = nodeLocation(parsed, locate(parsed, ['resources', i, 'id']).node);
@@ -119,6 +136,8 @@ export async function loadDesiredState(pathOrDir: string): Promise<DesiredState>
   const resources: Resource[] = [];
   const seen = new Map<string, Resource>();
   const claimed = new Map<string, Resource>();
-  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen, claimed);
-  return { files, resources };
+  const handlers = new HandlerCollector();
+  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen, claimed, handlers);
+  handlers.check();
+  return { files, resources, handlers: handlers.handlers };
 }

@@ -132,6 +132,7 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Res
     id: r.id,
     ...(r.description !== undefined ? { description: r.description } : {}),
     source: nodeLocation(parsed, found.node),
+    ...(r.notify !== undefined ? { notify: r.notify as string[] } : {}),
   };
   const ctx: NormaliseContext = {
     raw: r,

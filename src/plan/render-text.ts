@@ -1,6 +1,7 @@
 // The plan for people: one line per change with a +/~/- marker, a unified
 // diff for file content, the per-member difference for groups.
 
+import { handlerLine } from './attach-handlers.js';
 import { createTwoFilesPatch } from 'diff';
 import type { Change, Plan } from './types.js';
 
@@ -60,6 +61,10 @@ export function renderPlanText(plan: Plan, opts: { root: string; verbose?: boole
   out.push('');
   if (plan.changes.length === 0) out.push('No changes: the host matches the desired state.');
   for (const change of plan.changes) out.push(renderChange(change));
+  if (plan.handlers?.length) {
+    out.push('', 'Handlers to run after apply:');
+    for (const h of plan.handlers) out.push(`  ! ${handlerLine(h)}`);
+  }
   if (plan.notes.length) {
     out.push('', 'Notes:');
     for (const n of plan.notes) out.push(`  ${n.level === 'warning' ? '!' : '-'} ${n.resource}: ${n.message}`);

@@ -117,4 +117,17 @@ export interface Plan {
   summary: Summary;
   /** Set when --target limited the plan: only these ids or targets were considered. */
   partial?: { targets: string[] };
+  /** Handlers the changes notify, in declaration order; absent when none would run. */
+  handlers?: PlannedHandler[];
+}
+
+/** A handler the plan would run at the end of the apply (src/apply/handlers.ts). */
+export interface PlannedHandler {
+  id: string;
+  command: string[];
+  timeoutSeconds: number;
+  /** Resources whose changes notify it: it runs when at least one of them applied. */
+  notifiedBy: string[];
+  /** Why it will not run (under --root); it is then journaled as skipped. */
+  skip?: string;
 }
