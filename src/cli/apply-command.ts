@@ -1,6 +1,7 @@
 // --apply: plan, carry the plan out, then plan again to prove convergence.
 // Exit 0 only when every change applied and nothing is left pending.
 
+import { markPrunable, withPrune } from '../plan/prune.js';
 import { withHandlers } from '../plan/attach-handlers.js';
 import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
 import { stateLayout } from '../apply/state-dir.js';
@@ -57,9 +58,10 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
-  const plan = withHandlers(host, await buildPlan(host, desired.resources, args.targets), desired);
+  const planned = markPrunable(await buildPlan(host, desired.resources, args.targets), desired.resources);
+  const plan = withHandlers(host, await withPrune(host, planned, desired.resources, stateDir), desired);
   const result = await applyPlan(host, plan, { stateDir, lockTimeoutSeconds: args.lockTimeout, desiredFiles: desired.files });
-  const after = await buildPlan(host, desired.resources, args.targets);
+  const after = await withPrune(host, await buildPlan(host, desired.resources, args.targets), desired.resources, stateDir);
   return reportApply(plan, result, after, stateDir, args, io);
 }
 

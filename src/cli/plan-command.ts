@@ -1,6 +1,7 @@
 // --plan: compute and show; change nothing. Exit 0 matches, 2 pending, 1 error.
 // Findings of regression rules are shown too but do not change the exit code.
 
+import { markPrunable, withPrune } from '../plan/prune.js';
 import { withHandlers } from '../plan/attach-handlers.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { countBySeverity, failing, renderFindingsMarkdown, renderFindingsText } from '../plan/render-findings.js';
@@ -14,7 +15,7 @@ import type { Finding, Rule } from '../rules/types.js';
 import type { Host } from '../host/types.js';
 import type { DesiredState } from '../model/types.js';
 import type { CliArgs } from './args.js';
-import { loadDesired, openHost, trustRules } from './context.js';
+import { loadDesired, openHost, trustRules, stateDirOf } from './context.js';
 import type { Output } from './output.js';
 import { partialWarning } from './partial-warning.js';
 import { savePlan } from './save-plan.js';
@@ -36,7 +37,7 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   const rules = await loadRules(args.rules);
   const host = await openHost(args);
   const [planned, run] = await Promise.all([buildPlan(host, desired.resources, args.targets), runRules(host, rules)]);
-  const plan = withHandlers(host, planned, desired);
+  const plan = withHandlers(host, await withPrune(host, markPrunable(planned, desired.resources), desired.resources, stateDirOf(args)), desired);
   return { plan, findings: run.findings, evaluated: run.evaluated, host, desired };
 }
 

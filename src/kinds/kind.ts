@@ -18,6 +18,8 @@ export interface ResourceBase {
   source: SourceLocation;
   /** Handler ids to run at the end of the apply when this resource changed. */
   notify?: string[];
+  /** Paths this resource creates are deleted once no resource declares them (src/plan/prune.ts). */
+  prune?: boolean;
 }
 
 export interface DiffResult {

@@ -80,6 +80,7 @@ function kindObjectSchema(kind: string, fragment: KindSchema): Record<string, un
       kind: { const: kind },
       description: { $ref: '#/definitions/description' },
       notify: { $ref: '#/definitions/notify' },
+      prune: { description: 'Delete what this resource created once no resource declares it any more.', type: 'boolean', default: false },
       ...properties,
     },
     ...rest,

@@ -133,6 +133,7 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath): Res
     ...(r.description !== undefined ? { description: r.description } : {}),
     source: nodeLocation(parsed, found.node),
     ...(r.notify !== undefined ? { notify: r.notify as string[] } : {}),
+    ...(r.prune === true ? { prune: true } : {}),
   };
   const ctx: NormaliseContext = {
     raw: r,

@@ -75,6 +75,8 @@ export interface Change {
   members?: { add: string[]; remove: string[] };
   expect: Fingerprint;
   op: Operation;
+  /** A create by a `prune: true` resource: journaled, so a later plan may delete it once undeclared. */
+  prune?: true;
 }
 
 export interface Unchanged {
