@@ -10,6 +10,7 @@ import { noticeInterruptedRuns } from './interrupted.js';
 import { acquireLock } from './lock.js';
 import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
 import { applyChange, type Outcome } from './operations.js';
+import { runHandlers, type HandlerOutcome } from './handlers.js';
 import { newRunId } from './run-id.js';
 import { checkStateDirTrust, ensureStateDir, stateDirRefusal, stateLayout, touchesStateDir } from './state-dir.js';
 
@@ -49,6 +50,8 @@ export interface ApplyResult {
   backupBytes: number;
   /** The plan carried out: the one given, or the one made under the lock (replan). */
   plan: Plan;
+  /** Handlers that ran (or were skipped) after the changes; a failed one fails the apply. */
+  handlers: HandlerOutcome[];
 }
 
 export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): Promise<ApplyResult> {
@@ -58,7 +61,7 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
   // Nothing to do: no lock, no journal, no state dir. A converged host stays
   // untouched; a run interrupted earlier is still reported.
   if (plan.changes.length === 0 && !opts.journalEvenIfEmpty) {
-    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, backupBytes: 0, plan };
+    return { runId, outcomes: [], warnings: await noticeInterruptedRuns(host, opts.stateDir, runId), counts, backupBytes: 0, plan, handlers: [] };
   }
   const layout = stateLayout(opts.stateDir);
   await checkStateDirTrust(host, opts.stateDir);
@@ -67,12 +70,13 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
   const warnings = lock.warning ? [lock.warning] : [];
   const outcomes: ChangeOutcome[] = [];
   const backedUp: BackupRecord[] = [];
+  let handlers: HandlerOutcome[] = [];
   try {
     await opts.verifyUnderLock?.();
     if (opts.replan !== undefined) {
       plan = await opts.replan();
       if (plan.changes.length === 0) {
-        return { runId, outcomes, warnings: [...warnings, ...(await noticeInterruptedRuns(host, opts.stateDir, runId))], counts, backupBytes: 0, plan };
+        return { runId, outcomes, warnings: [...warnings, ...(await noticeInterruptedRuns(host, opts.stateDir, runId))], counts, backupBytes: 0, plan, handlers: [] };
       }
     }
     warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
@@ -111,10 +115,12 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
       counts[outcome.status] += 1;
       outcomes.push({ change, ...outcome });
     }
-    const status = counts.failed === 0 && counts.skipped === 0 ? 'converged' : 'failed';
+    handlers = await runHandlers(host, plan.handlers ?? [], outcomes, (h) => journal.write({ type: 'handler', time: new Date().toISOString(), ...h }));
+    const handlerFailed = handlers.some((h) => h.status === 'failed');
+    const status = counts.failed === 0 && counts.skipped === 0 && !handlerFailed ? 'converged' : 'failed';
     await journal.write({ type: 'end', time: new Date().toISOString(), status, counts });
   } finally {
     await lock.release();
   }
-  return { runId, outcomes, warnings, counts, backupBytes: backupBytesOfRecords(backedUp), plan };
+  return { runId, outcomes, warnings, counts, backupBytes: backupBytesOfRecords(backedUp), plan, handlers };
 }

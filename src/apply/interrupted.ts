@@ -26,6 +26,8 @@ function dirsTouchedBy(run: RunRecord): string[] {
       dirs.add('/etc');
       continue;
     }
+    // systemctl and apt-get leave no temp files of ours.
+    if (op.type === 'service' || op.type === 'install-packages') continue;
     dirs.add(path.posix.dirname(step.change.target));
     if (op.type === 'rename-over') dirs.add(path.posix.dirname(op.from));
   }

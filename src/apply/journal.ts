@@ -1,6 +1,7 @@
 // The journal of a run: JSON lines, each appended and fsynced before the
 // next step, so a crash leaves a readable record of what was under way.
 
+import type { HandlerOutcome } from './handlers.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
@@ -38,7 +39,8 @@ export type JournalEntry =
     }
   | { type: 'end'; time: string; status: 'converged' | 'failed'; counts: Record<OutcomeStatus, number> }
   /** Appended to an interrupted run's journal by the run that noticed it, so it is reported once. */
-  | { type: 'noticed'; time: string; by: string };
+  | { type: 'noticed'; time: string; by: string }
+  | ({ type: 'handler'; time: string } & HandlerOutcome);
 
 export function invokingUser(): string {
   const sudo = process.env.SUDO_USER;

@@ -12,6 +12,7 @@ import { backupPath, type BackupRecord } from './backup.js';
 import { orderGroupMembers } from './group-order.js';
 import type { OutcomeStatus } from './journal.js';
 import { writeValidated } from './validated-write.js';
+import { commandFingerprint, commandInconsistency, isCommandOp, performCommandOp } from './command-ops.js';
 
 export interface Outcome {
   status: OutcomeStatus;
@@ -24,6 +25,7 @@ export async function currentFingerprint(host: Host, change: Change): Promise<Fi
     const group = await readGroup(host, change.target);
     return group === null ? { type: 'absent' } : { type: 'group', members: group.members };
   }
+  if (isCommandOp(change.op)) return commandFingerprint(host, change.op);
   return fingerprintOf(await host.lstat(change.target));
 }
 
@@ -45,7 +47,8 @@ export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
       a.mtimeMs === b.mtimeMs
     );
   }
-  return false;
+  // service, package: plain values.
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Backs up whatever the change will alter. */
@@ -56,6 +59,7 @@ export async function backupForChange(host: Host, change: Change, backupDir: str
     for (const file of ['/etc/group', '/etc/gshadow']) records.push(...(await backupPath(host, backupDir, file)));
     return records;
   }
+  if (isCommandOp(op)) return [];
   const records = await backupPath(host, backupDir, change.target, op.type !== 'set-attributes');
   if (op.type === 'rename-over') records.push(...(await backupPath(host, backupDir, op.from)));
   return records;
@@ -120,6 +124,9 @@ async function perform(host: Host, change: Change): Promise<void> {
       await host.symlinkAtomic(op.linkTarget, change.target);
       await host.lchown(change.target, op.uid, op.gid);
       return;
+    case 'service':
+    case 'install-packages':
+      return performCommandOp(host, op);
     case 'make-directory':
       await host.mkdirp(change.target, op.mode);
       await host.lchown(change.target, op.uid, op.gid);
@@ -143,6 +150,7 @@ async function inconsistency(host: Host, change: Change): Promise<string | null>
     }
     return null;
   }
+  if (isCommandOp(op)) return commandInconsistency(change, op, await currentFingerprint(host, change));
   const st = await host.lstat(change.target);
   switch (op.type) {
     case 'remove':

@@ -9,6 +9,8 @@
 // another tool. Those are refused unless --force, which restores the backup
 // over the later change (itself backed up first, so nothing is lost).
 
+import { isCommandOp } from './command-ops.js';
+import { planCommandStep } from './rollback-commands.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -145,6 +147,8 @@ function matchesIntended(step: RunStep, s: PathState, from: PathState | null): b
     case 'make-directory':
       return st?.type === 'dir' && st.mode === op.mode && st.uid === op.uid && st.gid === op.gid;
     case 'group-members':
+    case 'service':
+    case 'install-packages':
       return false;
   }
 }
@@ -483,6 +487,8 @@ export async function planRollback(
     if (!step.began) continue;
     if (step.change.op.type === 'group-members') {
       await planGroupStep(host, step, run.runId, force, out, conflicts, alreadyBefore, ctx.resuming);
+    } else if (isCommandOp(step.change.op)) {
+      await planCommandStep(host, step, run.runId, force, out, conflicts, alreadyBefore);
     } else {
       await planPathStep(host, step, ctx);
     }

@@ -74,6 +74,11 @@ export async function staleTargets(host: Host, changes: SavedChange[]): Promise<
   const stale: StaleTarget[] = [];
   for (const change of changes) {
     try {
+      if (change.expect.type === 'service' || change.expect.type === 'package') {
+        const now = await currentFingerprint(host, change);
+        if (JSON.stringify(now) !== JSON.stringify(change.expect)) stale.push({ what: change.target, change: `it is now ${JSON.stringify(now)}` });
+        continue;
+      }
       if (change.op.type === 'group-members') {
         const now = await currentFingerprint(host, change);
         const before = change.expect.type === 'group' ? change.expect.members : [];

@@ -1,6 +1,8 @@
 // --apply: plan, carry the plan out, then plan again to prove convergence.
 // Exit 0 only when every change applied and nothing is left pending.
 
+import { markPrunable, withPrune } from '../plan/prune.js';
+import { withHandlers } from '../plan/attach-handlers.js';
 import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
 import { formatBytes } from '../apply/history.js';
 import { refuseStateDirTargets, stateLayout } from '../apply/state-dir.js';
@@ -66,8 +68,14 @@ export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, 
   for (const w of result.warnings) out.push(`warning: ${withTargetFlags(w, args)}`);
   out.push(...renderOutcomes(result.outcomes));
   for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${oneLine(e.target)})` : ''}: ${oneLine(e.message)}`);
+  for (const h of result.handlers) {
+    const tag = h.status === 'ran' ? 'ok     ' : h.status === 'skipped' ? 'skipped' : 'FAILED ';
+    out.push(`  ${tag} handler ${h.id}: ${oneLine(h.command.join(' '))}${h.status === 'ran' ? '' : `\n          ${oneLine(h.message)}`}`);
+  }
   if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)} (${formatBytes(result.backupBytes)})`);
   out.push(applySummaryLine(before, result));
+  const failedHandlers = result.handlers.filter((h) => h.status === 'failed').map((h) => h.id);
+  if (failedHandlers.length) out.push(`Handler failed: ${failedHandlers.join(', ')}; the apply failed.`);
   out.push(convergedLine(after));
   return out.join('\n') + '\n';
 }
@@ -78,11 +86,13 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
   const progress = progressOn(io);
-  const replan = async () =>
-    refuseStateDirTargets(
+  const replan = async () => {
+    const planned = markPrunable(
       await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id)),
-      stateDir,
+      desired.resources,
     );
+    return refuseStateDirTargets(withHandlers(host, await withPrune(host, planned, desired.resources, stateDir), desired), stateDir);
+  };
   // Planned again under the lock: a rollback running meanwhile may have left the host half restored.
   const result = await applyPlan(host, await replan(), {
     stateDir,
@@ -93,7 +103,12 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   });
   const plan = result.plan;
   const after = refuseStateDirTargets(
-    await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id)),
+    await withPrune(
+      host,
+      await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id)),
+      desired.resources,
+      stateDir,
+    ),
     stateDir,
   );
   progress.clear();
@@ -102,7 +117,8 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
 
 /** Prints an apply's outcome (text or JSON) and returns the exit code: 0 only when converged. */
 export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateDir: string, args: CliArgs, io: Output): number {
-  const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0;
+  const handlerFailed = result.handlers.some((h) => h.status === 'failed');
+  const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0 && !handlerFailed;
   if (args.format === 'json') {
     io.out(
       JSON.stringify(
@@ -114,6 +130,7 @@ export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateD
           summary: { ...result.counts, failed: result.counts.failed + plan.errors.length },
           converged,
           pending: after.changes,
+          ...(result.handlers.length ? { handlers: result.handlers } : {}),
           ...(plan.partial ? { partial: plan.partial } : {}),
           backupBytes: result.backupBytes,
         },

@@ -2,6 +2,8 @@
 // Findings of regression rules are shown too but do not change the exit code.
 
 import { refuseStateDirTargets } from '../apply/state-dir.js';
+import { markPrunable, withPrune } from '../plan/prune.js';
+import { withHandlers } from '../plan/attach-handlers.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { countBySeverity, failing, renderFindingsMarkdown, renderFindingsText } from '../plan/render-findings.js';
 import { planToJson } from '../plan/render-json.js';
@@ -38,11 +40,12 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   const rules = await loadRules(args.rules);
   const host = await openHost(args);
   const progress = progressOn(io);
-  const [plan, run] = await Promise.all([
+  const [planned, run] = await Promise.all([
     buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id)),
     runRules(host, rules),
   ]);
   progress.clear();
+  const plan = withHandlers(host, await withPrune(host, markPrunable(planned, desired.resources), desired.resources, stateDirOf(args)), desired);
   return { plan: refuseStateDirTargets(plan, stateDirOf(args)), findings: run.findings, evaluated: run.evaluated, host, desired };
 }
 

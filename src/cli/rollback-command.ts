@@ -35,6 +35,8 @@ function renderText({ rollback, result, warnings }: RollbackResult, stateDir: st
   // Targets the run changed that are already back: said, so the list of what the run touched is complete.
   if (!quiet) for (const t of rollback.alreadyBefore) out.push(`  already ${oneLine(t)}  (as it was before run ${run.runId})`);
   for (const e of rollback.plan.errors) out.push(`  FAILED  ${oneLine(e.target ?? e.resource)}: ${oneLine(e.message)}`);
+  // What a rollback leaves as it is (a package, a started unit), said once.
+  if (!quiet) for (const n of rollback.plan.notes) if (n.resource !== '(rollback)') out.push(`  note    ${oneLine(n.message)}`);
   if (result !== null) {
     if (!quiet) out.push(`Backups of the state before this rollback: ${stateLayout(stateDir).backups(result.runId)}`);
     const c = result.counts;

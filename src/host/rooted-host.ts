@@ -595,7 +595,7 @@ export class RootedHost implements Host {
       timeout: opts.timeoutMs ?? 30_000,
       input: opts.input,
       stdin: opts.input === undefined ? 'ignore' : undefined,
-      env: { LC_ALL: 'C' },
+      env: { ...opts.env, LC_ALL: 'C' },
     });
     const notFound =
       (result as { code?: string }).code === 'ENOENT' ||

@@ -59,6 +59,8 @@ export interface RunOptions {
   /** Milliseconds before the command is killed; default 30 s. */
   timeoutMs?: number;
   input?: string;
+  /** Extra environment variables (LC_ALL=C is always set). */
+  env?: Record<string, string>;
 }
 
 export interface RunResult {

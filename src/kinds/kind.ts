@@ -16,6 +16,10 @@ export interface ResourceBase {
   id: string;
   description?: string;
   source: SourceLocation;
+  /** Handler ids to run at the end of the apply when this resource changed. */
+  notify?: string[];
+  /** Paths this resource creates are deleted once no resource declares them (src/plan/prune.ts). */
+  prune?: boolean;
 }
 
 export interface DiffResult {
@@ -69,7 +73,7 @@ export interface KindSchema {
 export interface KindDefinition<R extends ResourceBase & { kind: string }, Observed> extends ResourceHandler<R, Observed> {
   schema: KindSchema;
   /** Paths and group names are separate namespaces: a group called "x" is not the file /x. */
-  namespace: 'path' | 'group';
+  namespace: 'path' | 'group' | 'unit' | 'package';
   normalise(ctx: NormaliseContext): R;
   literalTargets(resource: R): LiteralTarget[];
   /** What --target may name for this resource (literal paths, globs, a group). Default: its literal targets. */

@@ -12,6 +12,8 @@ import { permissionsKind } from './permissions/index.js';
 import { profileEnvKind } from './profile-env/index.js';
 import { restoreOriginalKind } from './restore-original/index.js';
 import { symlinkKind } from './symlink/index.js';
+import { packageKind } from './package/index.js';
+import { serviceKind } from './service/index.js';
 
 // Each key must equal its definition's `kind` (checked by the compiler).
 function registry<T extends { [K in keyof T]: { kind: K } }>(kinds: T): T {
@@ -28,6 +30,8 @@ export const KINDS = registry({
   symlink: symlinkKind,
   directory: directoryKind,
   permissions: permissionsKind,
+  service: serviceKind,
+  package: packageKind,
 });
 
 type Kinds = typeof KINDS;

@@ -79,6 +79,8 @@ function kindObjectSchema(kind: string, fragment: KindSchema): Record<string, un
       id: { $ref: '#/definitions/id' },
       kind: { const: kind },
       description: { $ref: '#/definitions/description' },
+      notify: { $ref: '#/definitions/notify' },
+      prune: { description: 'Delete what this resource created once no resource declares it any more.', type: 'boolean', default: false },
       ...properties,
     },
     ...rest,
@@ -113,6 +115,12 @@ export function desiredStateSchema(): Record<string, unknown> {
         items: { $ref: '#/definitions/resource' },
         'x-hints': { type: '`resources` is a list: start each resource with `- id: ...`' },
       },
+      handlers: {
+        description: 'Commands run once at the end of an apply when a resource that notifies them changed, in this order.',
+        type: 'array',
+        items: { $ref: '#/definitions/handler' },
+        'x-hints': { type: '`handlers` is a list: start each handler with `- id: ...` and give its `command` as a list' },
+      },
     },
     definitions: {
       resource: {
@@ -132,6 +140,31 @@ export function desiredStateSchema(): Record<string, unknown> {
         },
       },
       ...COMMON_DEFINITIONS,
+      notify: {
+        description: 'Ids of handlers to run at the end of the apply when this resource changed.',
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { $ref: '#/definitions/id' },
+      },
+      handler: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'command'],
+        properties: {
+          id: { $ref: '#/definitions/id' },
+          description: { $ref: '#/definitions/description' },
+          command: {
+            description: 'The argv: a program and its arguments, no shell.',
+            type: 'array',
+            minItems: 1,
+            items: { type: 'string', minLength: 1 },
+            'x-hints': { type: 'a command is a list of arguments, no shell: `command: [systemctl, daemon-reload]`' },
+          },
+          runUnderRoot: { description: 'Under --root, run it inside the root (chroot); otherwise it is skipped there.', type: 'boolean', default: false },
+          timeoutSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 300 },
+        },
+      },
       ...Object.fromEntries(RESOURCE_KINDS.map((k) => [k, kindObjectSchema(k, KINDS[k].schema)])),
     },
     'x-hints': {

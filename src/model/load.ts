@@ -4,6 +4,7 @@
 
 import { UserError, errorMessage, formatLocation } from '../errors.js';
 import { listLocal, readLocalText, statLocal } from '../host/local-files.js';
+import { HandlerCollector } from './load-handlers.js';
 import { normaliseResources, type SourceRootOption } from './normalise.js';
 import { MAX_FILE_BYTES, parseYaml } from './parse-yaml.js';
 import { validateAgainstSchema } from './schema-errors.js';
@@ -15,7 +16,20 @@ const SUFFIXES = ['.yaml', '.yml'];
 /** Parse, validate and normalise one file's text; `fileName` is used in messages only. */
 export async function validateDesiredStateText(text: string, fileName: string, opts: SourceRootOption = {}): Promise<Resource[]> {
   const resources: Resource[] = [];
-  await addFile(text, fileName, resources, new Map(), new Map(), opts);
+  const handlers = new HandlerCollector();
+  await addFile(text, fileName, resources, new Map(), new Map(), opts, handlers);
+  handlers.check();
+  return resources;
+}
+
+/** Several files' texts as one desired state (a saved plan's embedded files): handlers may be in any of them. */
+export async function loadDesiredTexts(files: { path: string; text: string }[], opts: SourceRootOption = {}): Promise<Resource[]> {
+  const resources: Resource[] = [];
+  const handlers = new HandlerCollector();
+  const seen = new Map<string, Resource>();
+  const claimed = new Map<string, Resource>();
+  for (const f of files) await addFile(f.text, f.path, resources, seen, claimed, opts, handlers);
+  handlers.check();
   return resources;
 }
 
@@ -27,10 +41,13 @@ async function addFile(
   seen: Map<string, Resource>,
   claimed: Map<string, Resource>,
   opts: SourceRootOption,
+  handlers: HandlerCollector,
 ): Promise<void> {
   const parsed = parseYaml(text, file);
   await validateAgainstSchema(parsed);
-  normaliseResources(parsed, claimed, opts).forEach((r, i) => {
+  const fileResources = normaliseResources(parsed, claimed, opts);
+  handlers.add(parsed, fileResources);
+  fileResources.forEach((r, i) => {
     const earlier = seen.get(r.id);
     if (earlier) {
       const loc = nodeLocation(parsed, locate(parsed, ['resources', i, 'id']).node);
@@ -120,6 +137,8 @@ export async function loadDesiredState(pathOrDir: string, opts: SourceRootOption
   const resources: Resource[] = [];
   const seen = new Map<string, Resource>();
   const claimed = new Map<string, Resource>();
-  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen, claimed, opts);
-  return { files, resources };
+  const handlers = new HandlerCollector();
+  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen, claimed, opts, handlers);
+  handlers.check();
+  return { files, resources, handlers: handlers.handlers };
 }

@@ -147,6 +147,8 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath, sour
     id: r.id,
     ...(r.description !== undefined ? { description: r.description } : {}),
     source: nodeLocation(parsed, found.node),
+    ...(r.notify !== undefined ? { notify: r.notify as string[] } : {}),
+    ...(r.prune === true ? { prune: true } : {}),
   };
   const ctx: NormaliseContext = {
     raw: r,

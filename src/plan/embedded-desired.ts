@@ -2,12 +2,10 @@
 // through the same parser, schema and normaliser as --desired, so apply can
 // re-plan (to report convergence) without the desired-state files.
 
-import { validateDesiredStateText } from '../model/load.js';
+import { loadDesiredTexts } from '../model/load.js';
 import type { Resource } from '../model/types.js';
 import type { EmbeddedFile } from './saved-plan.js';
 
 export async function embeddedResources(files: EmbeddedFile[]): Promise<Resource[]> {
-  const resources: Resource[] = [];
-  for (const f of files) resources.push(...(await validateDesiredStateText(f.text, f.path)));
-  return resources;
+  return loadDesiredTexts(files);
 }

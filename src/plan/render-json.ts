@@ -10,6 +10,7 @@ export function planToJson(plan: Plan, extra: Record<string, unknown> = {}): Rec
     unchanged: plan.unchanged,
     notes: plan.notes,
     errors: plan.errors,
+    ...(plan.handlers ? { handlers: plan.handlers } : {}),
     ...extra,
   };
 }

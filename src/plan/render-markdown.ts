@@ -1,6 +1,7 @@
 // The plan as Markdown, for a code-review comment.
 
 import { oneLine } from './render-escape.js';
+import { handlerLine } from './attach-handlers.js';
 import { renderSummaryLine, unifiedDiff } from './render-text.js';
 import type { Plan } from './types.js';
 
@@ -36,6 +37,11 @@ export function renderPlanMarkdown(plan: Plan, opts: { root: string }): string {
   for (const c of plan.changes) {
     if (!c.content || c.content.before === c.content.after) continue;
     out.push(`<details><summary>${html(c.target)}</summary>`, '', '```diff', unifiedDiff(c.target, c.content.before, c.content.after), '```', '', '</details>', '');
+  }
+  if (plan.handlers?.length) {
+    out.push('**Handlers to run after apply**', '');
+    for (const h of plan.handlers) out.push(`- ${cell(handlerLine(h))}`);
+    out.push('');
   }
   if (plan.notes.length) {
     out.push('**Notes**', '');

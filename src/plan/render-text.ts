@@ -1,6 +1,7 @@
 // The plan for people: one line per change with a +/~/- marker, a unified
 // diff for file content, the per-member difference for groups.
 
+import { handlerLine } from './attach-handlers.js';
 import { createTwoFilesPatch } from 'diff';
 import { oneLine } from './render-escape.js';
 import { collapseChanges } from './collapse-changes.js';
@@ -63,6 +64,10 @@ export function renderPlanText(plan: Plan, opts: { root: string; verbose?: boole
   out.push('');
   if (plan.changes.length === 0) out.push(noChangesLine(plan));
   for (const line of collapseChanges(plan.changes)) out.push('change' in line ? renderChange(line.change) : `  ${line.collapsed}`);
+  if (plan.handlers?.length) {
+    out.push('', 'Handlers to run after apply:');
+    for (const h of plan.handlers) out.push(`  ! ${oneLine(handlerLine(h))}`);
+  }
   if (plan.notes.length) {
     out.push('', 'Notes:');
     for (const n of plan.notes) out.push(`  ${n.level === 'warning' ? '!' : '-'} ${n.resource}: ${oneLine(n.message)}`);

@@ -86,6 +86,11 @@ function checkConsistency(file: string, text: string, plan: SavedPlan): void {
     throw new UserError(`${at(file, text, offsetOfPointer(text, pointer))}: ${pointer}: ${what}. Nothing was changed. Fix: ${REMAKE}.`);
   };
   plan.plan.changes.forEach((c, i) => {
+    if (c.kind === 'service' || c.kind === 'package') {
+      const fits = c.kind === 'service' ? c.op.type === 'service' : c.op.type === 'install-packages';
+      if (!fits) fail(`/plan/changes/${i}/op`, `a ${c.kind} change cannot carry a ${c.op.type} operation`);
+      return;
+    }
     const isGroup = c.op.type === 'group-members';
     if (isGroup !== (c.kind === 'group')) fail(`/plan/changes/${i}/op`, `a ${c.kind} change cannot carry a ${c.op.type} operation`);
     if (!isGroup && !c.target.startsWith('/')) fail(`/plan/changes/${i}/target`, `"${c.target}" is not an absolute path inside the root`);

@@ -90,7 +90,7 @@ export async function observePath(host: Host, p: string, fp: Fingerprint): Promi
 
 /** A change plus what a stat cannot show of its target (and of a rename's source). */
 export async function observeChange(host: Host, change: Change): Promise<SavedChange> {
-  if (change.op.type === 'group-members') return change;
+  if (change.op.type === 'group-members' || change.expect.type === 'service' || change.expect.type === 'package') return change;
   const observed: Observed = await observePath(host, change.target, change.expect);
   if (change.op.type === 'rename-over') {
     const expect = fingerprintOf(await host.lstat(change.op.from));

@@ -20,7 +20,11 @@ export type Fingerprint =
       size: number;
       mtimeMs: number;
     }
-  | { type: 'group'; members: string[] };
+  | { type: 'group'; members: string[] }
+  /** A systemd unit: is-enabled's and is-active's words (active null under --root). */
+  | { type: 'service'; enabled: string; active: string | null }
+  /** A Debian package: its installed version, null when not installed. */
+  | { type: 'package'; version: string | null };
 
 /** The single thing apply does for a change. Executed by src/apply/operations.ts. */
 export type Operation =
@@ -49,7 +53,11 @@ export type Operation =
   /** A symlink with its exact target and owner (the symlink kind; rollback of a removed link). */
   | { type: 'restore-symlink'; linkTarget: string; uid: number; gid: number }
   /** A directory (the directory kind; rollback of a removed directory). */
-  | { type: 'make-directory'; mode: number; uid: number; gid: number };
+  | { type: 'make-directory'; mode: number; uid: number; gid: number }
+  /** systemctl enable/disable (enable) and start/stop (start); unset = leave. */
+  | { type: 'service'; unit: string; enable?: boolean; start?: boolean }
+  /** apt-get install, inside the root under --root. */
+  | { type: 'install-packages'; names: string[] };
 
 export interface AttributeChange {
   before: string | null;
@@ -71,6 +79,8 @@ export interface Change {
   members?: { add: string[]; remove: string[] };
   expect: Fingerprint;
   op: Operation;
+  /** A create by a `prune: true` resource: journaled, so a later plan may delete it once undeclared. */
+  prune?: true;
 }
 
 export interface Unchanged {
@@ -113,4 +123,17 @@ export interface Plan {
   summary: Summary;
   /** Set when --target limited the plan: only these ids or targets were considered. */
   partial?: { targets: string[] };
+  /** Handlers the changes notify, in declaration order; absent when none would run. */
+  handlers?: PlannedHandler[];
+}
+
+/** A handler the plan would run at the end of the apply (src/apply/handlers.ts). */
+export interface PlannedHandler {
+  id: string;
+  command: string[];
+  timeoutSeconds: number;
+  /** Resources whose changes notify it: it runs when at least one of them applied. */
+  notifiedBy: string[];
+  /** Why it will not run (under --root); it is then journaled as skipped. */
+  skip?: string;
 }

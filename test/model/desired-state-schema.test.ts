@@ -19,3 +19,12 @@ test('every registered kind has its definition, and each definition is registere
   expect(kindDefs).toEqual(RESOURCE_KINDS.map((k) => [k, k]));
   for (const [key, def] of Object.entries(KINDS)) expect(def.kind).toBe(key);
 });
+
+describe('the saved-plan schema knows every kind', () => {
+  it('its kind enum is the registry', async () => {
+    const { RESOURCE_KINDS } = await import('../../src/kinds/registry.js');
+    const { readFile } = await import('node:fs/promises');
+    const planSchema = JSON.parse(await readFile('schema/plan.schema.json', 'utf8')) as { definitions: { kind: { enum: string[] } } };
+    expect([...planSchema.definitions.kind.enum].sort()).toEqual([...RESOURCE_KINDS].sort());
+  });
+});
