@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # Bump when the recipe below changes, so old caches are not reused.
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 # Profiles: "minbase" (default; what most suites need, small and quick to
 # unpack) and "full": minbase plus what a whole DS01 deploy, the Debian package
 # test and the fleet simulation meet on a real server (sudo/visudo, cron,
@@ -130,7 +130,10 @@ trap cleanup EXIT
 
 start=$SECONDS
 say "building $PROFILE $release ($arch) from $mirror into $root"
-include_args=()
+# attr (getfattr/setfattr): reconcile reads a file's ACLs and attributes before
+# it rewrites it, and refuses to rewrite what it cannot see (the package
+# depends on attr; a minbase root lacks it).
+include_args=(--include=attr)
 [[ "$PROFILE" == full ]] && include_args=(--include="$FULL_PACKAGES")
 if ! debootstrap --variant=minbase --arch="$arch" "${keyring_args[@]}" "${include_args[@]}" \
     "$release" "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
