@@ -113,7 +113,8 @@ async function classify(stacks: string[][], journal: JournalEntry[]): Promise<St
   for (const [i, stack] of stacks.entries()) {
     const fns = functionsOf(stack);
     let phase: string;
-    if (fns.includes('acquireLock')) phase = 'lock';
+    if (fns.includes('ensureStateDir')) phase = 'state dir';
+    else if (fns.includes('acquireLock')) phase = 'lock';
     else if (fns.some((f) => f.endsWith('.release'))) phase = 'unlock';
     else if (fns.includes('Journal.open')) phase = 'journal open';
     else if (fns.includes('backupForChange')) {

@@ -44,6 +44,7 @@ describe('the traced apply', () => {
   it('passes every phase and every operation of the all-kinds scenario', () => {
     const phases = new Set(trace.steps.map((s) => s.phase));
     for (const phase of [
+      'state dir',
       'lock',
       'journal open',
       'journal start',

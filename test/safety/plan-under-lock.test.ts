@@ -70,6 +70,8 @@ describe('an apply waiting for a rollback', () => {
     await fs.writeFile(root.path('/etc/app.conf'), 'want\n');
     const result = await applyPlan(host, stale, { stateDir: STATE, lockTimeoutSeconds: 5, desiredFiles: [], replan: () => planWant(host) });
     expect(result.outcomes).toEqual([]);
-    expect(await fs.readdir(root.path(`${STATE}`)).catch(() => [])).not.toContain('backups');
+    // The state dir's backups/ and runs/ may exist (made 0700 before the lock), but hold nothing of this run.
+    expect(await fs.readdir(root.path(`${STATE}/backups`)).catch(() => [])).toEqual([]);
+    expect(await fs.readdir(root.path(`${STATE}/runs`)).catch(() => [])).toEqual([]);
   });
 });
