@@ -37,6 +37,9 @@ async function fullRootGate(): Promise<Gate> {
   const tarball = process.env.RECONCILE_DEBIAN_FULL_ROOT_TARBALL || defaultTarball()?.replace('-minbase-', '-full-');
   if (!tarball || !existsSync(tarball)) return { skip: `no full Debian test root at ${tarball}; build it with \`bash scripts/debian-test-root.sh full\`` };
   if (!infraSource()) return { skip: 'no ds01-infra checkout (set RECONCILE_DS01_INFRA to one)' };
+  // The deploy needs issue 11's kinds (symlink, directory, permissions, file source, service, package, handlers).
+  const validate = await run(process.execPath, [path.join(repo, 'dist/src/cli/bin.js'), '--validate', '--desired', path.join(repo, 'desired-state/ds01-deploy'), '--source', infraSource()!]);
+  if (validate.code !== 0) return { skip: `the built reconcile cannot load desired-state/ds01-deploy: ${(validate.stderr || validate.stdout).trim()}` };
   return { tarball };
 }
 
