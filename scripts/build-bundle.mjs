@@ -35,11 +35,15 @@ const shippedModules = {
     }));
     b.onLoad({ filter: /^compiled-validators$/, namespace: 'shipped' }, () => {
       const file = (name) => JSON.stringify(path.join(repo, 'dist/validators', `${name}.cjs`));
+      // Every schema build-validators compiled (desired state, rules, saved plans, journals): a schema added later is inlined too.
+      const names = readdirSync(path.join(repo, 'dist/validators'))
+        .filter((f) => f.endsWith('.cjs'))
+        .map((f) => f.slice(0, -'.cjs'.length))
+        .sort();
       return {
         contents: [
           'export async function loadCompiledValidator(_file, name) {',
-          `  if (name === 'desired-state') return (await import(${file('desired-state')})).default;`,
-          `  if (name === 'rule') return (await import(${file('rule')})).default;`,
+          ...names.map((n) => `  if (name === ${JSON.stringify(n)}) return (await import(${file(n)})).default;`),
           "  throw new Error(`no compiled validator for schema ${name}`);",
           '}',
           '',

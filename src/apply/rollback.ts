@@ -414,6 +414,8 @@ async function governedPaths(host: Host, step: RunStep, roots: string[]): Promis
       if ((await host.lstat(child))?.type === 'dir') await walk(child, depth + 1);
     }
   };
+  // Only a removed tree answers for what is under it; a directory whose mode or owner a run changed does not.
+  if (step.change.op.type !== 'remove') return [...paths].sort();
   for (const t of roots) {
     if (recordFor(step, t)?.type === 'dir' && (await host.lstat(t))?.type === 'dir') await walk(t, 0);
   }

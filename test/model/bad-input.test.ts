@@ -81,7 +81,7 @@ describe('keys and types', () => {
   test('unknown key with nothing close lists the allowed keys', async () => {
     await expectUserError(
       check('version: 1\nresources:\n  - id: g\n    kind: group\n    group: video\n    members: [a]\n    colour: blue\n'),
-      `${F}:7:5: resources[0].colour: unknown key \`colour\` in a \`group\` resource. Fix: remove it; the keys allowed here are \`id\`, \`kind\`, \`description\`, \`group\`, \`members\`, \`include\`, \`exclusive\`.`,
+      `${F}:7:5: resources[0].colour: unknown key \`colour\` in a \`group\` resource. Fix: remove it; the keys allowed here are \`id\`, \`kind\`, \`description\`, \`notify\`, \`prune\`, \`group\`, \`members\`, \`include\`, \`exclusive\`.`,
     );
   });
 
@@ -185,7 +185,7 @@ describe('kinds', () => {
   test('unknown kind: one error listing the valid kinds', async () => {
     await expectUserError(
       check('version: 1\nresources:\n  - id: x\n    kind: cronjob\n    path: /x\n'),
-      `${F}:4:11: resources[0].kind: unknown kind "cronjob". Fix: \`kind\` is one of \`file\`, \`absent\`, \`profile-env\`, \`group\`, \`device-mode\`, \`restore-original\`, \`symlink\`, \`directory\`, \`permissions\`.`,
+      `${F}:4:11: resources[0].kind: unknown kind "cronjob". Fix: \`kind\` is one of \`file\`, \`absent\`, \`profile-env\`, \`group\`, \`device-mode\`, \`restore-original\`, \`symlink\`, \`directory\`, \`permissions\`, \`service\`, \`package\`.`,
     );
   });
 

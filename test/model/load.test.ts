@@ -195,6 +195,6 @@ describe('files that cannot be used', () => {
 
   test('a file given directly may have any name', async () => {
     const p = await write('desired.conf', 'version: 1\nresources: []\n');
-    expect(await loadDesiredState(p)).toEqual({ files: [p], resources: [] });
+    expect(await loadDesiredState(p)).toEqual({ files: [p], resources: [], handlers: [] });
   });
 });
