@@ -31,3 +31,27 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** The machine, not reconcile, said no: a full disk, a read-only mount, a denied permission. */
+const ENVIRONMENTAL: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted (an immutable file, or not root?)',
+  EIO: 'input/output error (a failing disk?)',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+};
+
+/**
+ * A system error from outside the Host (a report file, the desired state) as
+ * one sentence naming the path and the cause; null when it is not one.
+ */
+export function environmentalMessage(err: unknown): string | null {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string' || !(e.code in ENVIRONMENTAL)) return null;
+  const where = e.path !== undefined ? ` ${e.path}` : '';
+  const what = e.syscall !== undefined ? `cannot ${e.syscall}${where}` : `cannot act on${where || ' a file'}`;
+  return `${what}: ${ENVIRONMENTAL[e.code]} (${e.code}). Fix the cause (free space, remount read-write, permissions) and run the command again.`;
+}

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { errorMessage, UserError } from '../errors.js';
+import { environmentalMessage, errorMessage, UserError } from '../errors.js';
 import { packageRoot } from '../host/local-files.js';
 import { escapeControls } from '../plan/render-escape.js';
 import { parseArgs, USAGE, type CliArgs } from './args.js';
@@ -60,7 +60,10 @@ export async function main(argv: string[], raw: Output = processOutput): Promise
         throw new UserError(`--${args.mode} is not available in this version.`);
     }
   } catch (err) {
-    if (err instanceof UserError) {
+    const environmental = environmentalMessage(err);
+    if (environmental !== null && !(err instanceof UserError)) {
+      raw.err(escapeControls(`reconcile: error: ${environmental}\n`));
+    } else if (err instanceof UserError) {
       // Error messages carry names from the host and hints to copy: escaped, with this run's --root/--state-dir.
       raw.err(escapeControls(`reconcile: error: ${args ? withTargetFlags(err.message, args) : err.message}\n`));
     } else {

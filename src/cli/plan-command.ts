@@ -14,6 +14,7 @@ import { runRules } from '../rules/engine.js';
 import { loadRules } from '../rules/load.js';
 import type { Finding, Rule } from '../rules/types.js';
 import type { Host } from '../host/types.js';
+import { guardrailNotes } from '../model/guardrails.js';
 import type { DesiredState } from '../model/types.js';
 import type { CliArgs } from './args.js';
 import { loadDesired, openHost, stateDirOf, trustRules } from './context.js';
@@ -46,7 +47,10 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   ]);
   progress.clear();
   const plan = withHandlers(host, await withPrune(host, markPrunable(planned, desired.resources), desired.resources, stateDirOf(args)), desired);
-  return { plan: refuseStateDirTargets(plan, stateDirOf(args)), findings: run.findings, evaluated: run.evaluated, host, desired };
+  const refused = refuseStateDirTargets(plan, stateDirOf(args));
+  // Setuid, world-writable and non-GPU device modes are said, never refused (the exit code does not change).
+  const guarded = { ...refused, notes: [...refused.notes, ...guardrailNotes(desired.resources)] };
+  return { plan: guarded, findings: run.findings, evaluated: run.evaluated, host, desired };
 }
 
 /** The --plan JSON object plus findings and summary.findings: the --check contract. */

@@ -61,6 +61,13 @@ export interface LiteralTarget {
   keyPath: KeyPath;
 }
 
+/** A mode a resource declares for a path or glob: what the guardrails (src/model/guardrails.ts) look at. */
+export interface DeclaredMode {
+  path: string;
+  mode: number;
+  what: 'file' | 'directory' | 'device';
+}
+
 /** JSON Schema fragment for a kind: its own keys only (id, kind, description are added for every kind). */
 export interface KindSchema {
   description: string;
@@ -78,6 +85,8 @@ export interface KindDefinition<R extends ResourceBase & { kind: string }, Obser
   literalTargets(resource: R): LiteralTarget[];
   /** What --target may name for this resource (literal paths, globs, a group). Default: its literal targets. */
   selectors?(resource: R): string[];
+  /** Modes the resource declares, for the --validate/--plan guardrails. Default: none. */
+  declaredModes?(resource: R): DeclaredMode[];
   /** Whether an unchanged entry names a real target (an absent glob that matched nothing does not). Default: yes. */
   isTarget?(unchangedTarget: string): boolean;
 }

@@ -23,4 +23,5 @@ export const deviceModeKind: KindDefinition<DeviceModeResource, DeviceModeObserv
   },
   literalTargets: () => [],
   selectors: (r) => r.paths,
+  declaredModes: (r) => r.paths.map((p) => ({ path: p, mode: r.mode, what: 'device' })),
 };

@@ -22,4 +22,5 @@ export const directoryKind: KindDefinition<DirectoryResource, ObservedDirectory>
     };
   },
   literalTargets: (r) => [{ target: r.path, keyPath: ['path'] }],
+  declaredModes: (r) => (r.mode !== undefined ? [{ path: r.path, mode: r.mode, what: 'directory' }] : []),
 };

@@ -43,4 +43,5 @@ export const fileKind: KindDefinition<FileResource, ObservedFile> = {
     };
   },
   literalTargets: (r) => [{ target: r.path, keyPath: ['path'] }],
+  declaredModes: (r) => (r.state === 'present' && r.mode !== undefined ? [{ path: r.path, mode: r.mode, what: 'file' }] : []),
 };

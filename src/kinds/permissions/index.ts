@@ -29,4 +29,10 @@ export const permissionsKind: KindDefinition<PermissionsResource, ObservedPermis
   },
   // Globs and trees are checked at plan time, against what they reach.
   literalTargets: () => [],
+  selectors: (r) => r.paths,
+  declaredModes: (r) =>
+    r.paths.flatMap((p) => [
+      ...(r.fileMode !== undefined ? [{ path: p, mode: r.fileMode, what: 'file' as const }] : []),
+      ...(r.dirMode !== undefined ? [{ path: p, mode: r.dirMode, what: 'directory' as const }] : []),
+    ]),
 };

@@ -29,4 +29,5 @@ export const profileEnvKind: KindDefinition<ProfileEnvResource, ObservedFile> = 
     };
   },
   literalTargets: (r) => [{ target: r.path, keyPath: ['path'] }],
+  declaredModes: (r) => [{ path: r.path, mode: r.mode, what: 'file' }],
 };
