@@ -194,7 +194,9 @@ describeWithDebianRoot(gate, 'DS01 deploy: deploy.sh and reconcile --apply in tw
     figures.noopPlanMs = Math.round(performance.now() - t);
     const noop = JSON.parse(plan.stdout) as { changes: unknown[]; unchanged: { target: string }[] };
     expect({ code: plan.code, changes: noop.changes }).toEqual({ code: 0, changes: [] });
-    figures.targetsManaged = new Set(noop.unchanged.map((u) => u.target)).size;
+    const managed = new Set(noop.unchanged.map((u) => u.target));
+    figures.pathsManaged = [...managed].filter((t) => t.startsWith('/')).length;
+    figures.otherTargetsManaged = [...managed].filter((t) => !t.startsWith('/')).join(' ');
 
     const check = await reconcileIn(viaReconcile, ['--check']);
     expect({ code: check.code, out: check.stdout }).toMatchObject({ code: 0 });
