@@ -3,6 +3,7 @@
 
 import os from 'node:os';
 import type { Host } from '../host/types.js';
+import { summarise } from '../plan/build-plan.js';
 import type { Change, Plan } from '../plan/types.js';
 import type { BackupRecord } from './backup.js';
 import { backupBytesOfRecords } from './history.js';
@@ -54,6 +55,9 @@ export interface ApplyResult {
   handlers: HandlerOutcome[];
 }
 
+/** The first plan and at most two more rounds for the resources it could not plan. */
+const MAX_ROUNDS = 3;
+
 export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   const runId = opts.runId ?? newRunId();
   let plan = planned;
@@ -93,29 +97,54 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
       desired: opts.desiredFiles,
       ...(opts.rollbackOf ? { rollbackOf: opts.rollbackOf } : {}),
     });
-    for (const [seq, change] of plan.changes.entries()) {
-      opts.onProgress?.(seq + 1, plan.changes.length, change.target);
-      if (touchesStateDir(change, opts.stateDir)) {
-        // Plans are refused this at plan time; a plan built elsewhere is refused here, before any backup.
-        const message = stateDirRefusal(change.target, opts.stateDir);
-        await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), status: 'failed', message, change });
-        counts.failed += 1;
-        outcomes.push({ change, status: 'failed', message });
-        continue;
+    const carryOut = async (changes: Change[], total: number): Promise<ChangeOutcome[]> => {
+      const done: ChangeOutcome[] = [];
+      for (const change of changes) {
+        const seq = outcomes.length;
+        opts.onProgress?.(seq + 1, total, change.target);
+        if (touchesStateDir(change, opts.stateDir)) {
+          // Plans are refused this at plan time; a plan built elsewhere is refused here, before any backup.
+          const message = stateDirRefusal(change.target, opts.stateDir);
+          await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), status: 'failed', message, change });
+          counts.failed += 1;
+          outcomes.push({ change, status: 'failed', message });
+          done.push(outcomes.at(-1)!);
+          continue;
+        }
+        let began = false;
+        const outcome = await applyChange(host, change, layout.backups(runId), {
+          beforeAct: (backups, before) => {
+            began = true;
+            backedUp.push(...backups);
+            return journal.write({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before });
+          },
+        });
+        await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), ...outcome, ...(began ? {} : { change }) });
+        counts[outcome.status] += 1;
+        outcomes.push({ change, ...outcome });
+        done.push(outcomes.at(-1)!);
       }
-      let began = false;
-      const outcome = await applyChange(host, change, layout.backups(runId), {
-        beforeAct: (backups, before) => {
-          began = true;
-          backedUp.push(...backups);
-          return journal.write({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before });
-        },
-      });
-      await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), ...outcome, ...(began ? {} : { change }) });
-      counts[outcome.status] += 1;
-      outcomes.push({ change, ...outcome });
+      return done;
+    };
+    const recordHandler = (h: HandlerOutcome) => journal.write({ type: 'handler', time: new Date().toISOString(), ...h });
+    let round = await carryOut(plan.changes, plan.changes.length);
+    handlers = await runHandlers(host, plan.handlers ?? [], round, recordHandler);
+    // A resource that could not be planned because something this run
+    // installs was missing (a unit whose file or package is listed with it)
+    // is planned again once the others applied, in the same run. Each round's
+    // handlers run before the next: daemon-reload before a new unit starts.
+    let deferred = new Set(plan.errors.map((e) => e.resource));
+    for (let n = 1; n < MAX_ROUNDS && opts.replan && deferred.size > 0 && round.some((o) => o.status === 'applied'); n++) {
+      const next = await opts.replan();
+      const changes = next.changes.filter((c) => deferred.has(c.resource));
+      const stillFailing = next.errors.filter((e) => deferred.has(e.resource));
+      const merged = { ...plan, changes: [...plan.changes, ...changes], errors: [...plan.errors.filter((e) => !deferred.has(e.resource)), ...stillFailing] };
+      plan = { ...merged, summary: summarise(merged), handlers: [...(plan.handlers ?? []), ...(next.handlers ?? [])] };
+      deferred = new Set(stillFailing.map((e) => e.resource));
+      if (changes.length === 0) break;
+      round = await carryOut(changes, plan.changes.length);
+      handlers.push(...(await runHandlers(host, next.handlers ?? [], round, recordHandler)));
     }
-    handlers = await runHandlers(host, plan.handlers ?? [], outcomes, (h) => journal.write({ type: 'handler', time: new Date().toISOString(), ...h }));
     const handlerFailed = handlers.some((h) => h.status === 'failed');
     const status = counts.failed === 0 && counts.skipped === 0 && !handlerFailed ? 'converged' : 'failed';
     await journal.write({ type: 'end', time: new Date().toISOString(), status, counts });

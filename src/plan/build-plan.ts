@@ -12,6 +12,7 @@ import { handlerFor, kindDefinition } from '../kinds/registry.js';
 import { narrowToTargets } from './targeting.js';
 import { hardLinkNotes } from './hard-link-notes.js';
 import type { Plan, Summary } from './types.js';
+import { parentsFirst } from './parents-first.js';
 
 async function planResource(host: Host, resource: Resource): Promise<DiffResult> {
   const handler = handlerFor(resource.kind);
@@ -125,7 +126,7 @@ export async function buildPlan(
   refuseSharedTargets(resources, results);
   if (targets.length > 0) narrowToTargets(resources, results, targets);
   const merged = {
-    changes: results.flatMap((r) => r.changes),
+    changes: parentsFirst(results.flatMap((r) => r.changes)),
     unchanged: results.flatMap((r) => r.unchanged),
     notes: results.flatMap((r) => r.notes),
     errors: results.flatMap((r) => r.errors),

@@ -109,4 +109,28 @@ describeWithDebianRoot(gate, 'service and package kinds in the full Debian root'
       await d.cleanup();
     }
   });
+
+  it('one apply enables a unit whose file the same apply installs, listed after it; the next apply has nothing to do', async () => {
+    // Issue 12: the service is planned again once the unit file is written.
+    const d = await writeDesired(`version: 1
+resources:
+  - id: exporter
+    kind: service
+    unit: ds01-exporter.service
+    enabled: true
+  - id: exporter-unit
+    kind: file
+    path: /etc/systemd/system/ds01-exporter.service
+    content: "[Unit]\\nDescription=x\\n[Service]\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n"
+`);
+    try {
+      const first = await reconcileRoot(root, d.file, ['--apply', '--format', 'json']);
+      expect({ code: first.code, errors: (JSON.parse(first.stdout) as JsonPlan).errors }).toEqual({ code: 0, errors: [] });
+      expect(await isEnabled('ds01-exporter.service')).toBe('enabled');
+      const second = await reconcileRoot(root, d.file, ['--apply', '--format', 'json']);
+      expect({ code: second.code, outcomes: (JSON.parse(second.stdout) as { outcomes: unknown[] }).outcomes }).toEqual({ code: 0, outcomes: [] });
+    } finally {
+      await d.cleanup();
+    }
+  });
 });
