@@ -62,6 +62,25 @@ export async function cleanUpAfter(host: Host, stateDir: string, run: RunRecord)
     removed.push(...(await removeTempsIn(host, dir, run.pid, false).catch(() => [])));
   }
   removed.push(...(await removeTempsIn(host, stateLayout(stateDir).backups(run.runId), run.pid, true).catch(() => [])));
+  removed.push(...(await removeShadowLocksOf(host, run.pid)));
+  return removed;
+}
+
+/**
+ * The shadow tools' <file>.lock a killed run held while it edited etc/group
+ * or etc/gshadow under --root: it holds the dead run's pid. groupadd would
+ * take it over, but it is ours to remove, so the root is left as it was.
+ */
+async function removeShadowLocksOf(host: Host, pid: number): Promise<string[]> {
+  const removed: string[] = [];
+  for (const lock of ['/etc/group.lock', '/etc/gshadow.lock']) {
+    const st = await host.lstat(lock).catch(() => null);
+    if (st?.type !== 'file' || st.size > 32) continue;
+    const holder = (await host.readText(lock).catch(() => null))?.trim();
+    if (holder !== String(pid)) continue;
+    await host.unlink(lock).catch(() => undefined);
+    removed.push(lock);
+  }
   return removed;
 }
 

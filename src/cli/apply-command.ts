@@ -70,7 +70,7 @@ export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, 
   for (const e of before.errors) out.push(`  FAILED  ${e.resource}${e.target ? ` (${oneLine(e.target)})` : ''}: ${oneLine(e.message)}`);
   for (const h of result.handlers) {
     const tag = h.status === 'ran' ? 'ok     ' : h.status === 'skipped' ? 'skipped' : 'FAILED ';
-    out.push(`  ${tag} handler ${h.id}: ${oneLine(h.command.join(' '))}${h.status === 'ran' ? '' : `\n          ${oneLine(h.message)}`}`);
+    out.push(`  ${tag} handler ${h.id}: ${oneLine(h.command.join(' '))}${h.status === 'ran' ? '' : `\n          ${h.message.split('\n').map(oneLine).join('\n          ')}`}`);
   }
   if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)} (${formatBytes(result.backupBytes)})`);
   out.push(applySummaryLine(before, result));
