@@ -13,22 +13,12 @@ import { ConfinementError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
 import { writeNewFile } from './new-file.js';
-import { holdObject, type HeldObject } from './held-object.js';
+import { fileTypeOf, holdObject, type HeldObject } from './held-object.js';
 import { removeTreeAt } from './remove-tree.js';
 import { CAPABILITY, readXattrs, writeXattrs, type Xattrs } from './xattrs.js';
-import type { FileStat, FileType, Host, ObjectIdentity, RunOptions, RunResult, WriteOptions } from './types.js';
+import type { FileStat, Host, ObjectIdentity, RunOptions, RunResult, WriteOptions } from './types.js';
 
 const MAX_SYMLINK_HOPS = 40;
-
-function fileTypeOf(st: Stats): FileType {
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isDirectory()) return 'dir';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isSocket()) return 'socket';
-  return 'file';
-}
 
 function toFileStat(st: Stats): FileStat {
   return {
