@@ -22,6 +22,8 @@ import { makeScenario, type Scenario } from './scenario.js';
 import { captureOutput, snapshot, type Snapshot } from './snapshot.js';
 
 export const TEMP_NAME = /\/\.[^/]*\.reconcile-\d+-[0-9a-f]{8}\.tmp(\/|$)/;
+/** The shadow tools' lock a killed run held while editing etc/group or etc/gshadow: transient, like a temp file. */
+export const SHADOW_LOCK = /^\/etc\/(group|gshadow)\.lock$/;
 
 export interface CliPaths {
   /** dist/src/cli/bin.js */
@@ -207,7 +209,7 @@ export async function checkAfterKill(ref: Reference, { n, scenario }: Killed): P
   const now = await snapshot(root);
   const paths = new Set([...Object.keys(before), ...Object.keys(intended), ...Object.keys(now)]);
   for (const p of paths) {
-    if (TEMP_NAME.test(p)) continue; // a leftover temp file: must be gone after the re-run (checked below)
+    if (TEMP_NAME.test(p) || SHADOW_LOCK.test(p)) continue; // leftover temp file or lock: must be gone after the re-run (checked below)
     if (p === '/etc/group' || p === '/etc/gshadow') {
       await checkGroupFile(ref, root, p, n);
       continue;
@@ -262,7 +264,7 @@ export async function checkAfterKill(ref: Reference, { n, scenario }: Killed): P
   assert.deepEqual(await snapshot(root), intended, `killed at step ${n}: the re-run did not reach the intended state`);
   const all = await snapshot(root, []);
   assert.deepEqual(
-    Object.keys(all).filter((p) => TEMP_NAME.test(p)),
+    Object.keys(all).filter((p) => TEMP_NAME.test(p) || SHADOW_LOCK.test(p)),
     [],
     `killed at step ${n}: temp files left after the re-run`,
   );
