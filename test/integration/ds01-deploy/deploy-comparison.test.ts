@@ -143,8 +143,17 @@ async function stubLog(root: DebianRoot): Promise<string[]> {
 }
 
 const gate = await fullRootGate();
+// The ds01-infra snapshot is optional input (CI has it beside the checkout; a
+// fresh clone elsewhere does not): without it there is no deploy.sh to compare
+// with, so the comparison is skipped with the reason, even under CI=true.
+const describeComparison: typeof describeWithDebianRoot = infraSource()
+  ? describeWithDebianRoot
+  : (_gate, title, body) => {
+      console.warn(`skipping "${title}": no ds01-infra checkout beside the repository (set RECONCILE_DS01_INFRA to one)`);
+      describe.skip(title, () => body(''));
+    };
 
-describeWithDebianRoot(gate, 'DS01 deploy: deploy.sh and reconcile --apply in two copies of the full Debian root', (tarball) => {
+describeComparison(gate, 'DS01 deploy: deploy.sh and reconcile --apply in two copies of the full Debian root', (tarball) => {
   let viaScript: DebianRoot;
   let viaReconcile: DebianRoot;
   const figures: Record<string, string | number> = {};
