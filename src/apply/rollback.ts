@@ -17,7 +17,7 @@ import { UserError } from '../errors.js';
 import { readGroup } from '../host/group-db.js';
 import type { FileStat, Host } from '../host/types.js';
 import { summarise } from '../plan/build-plan.js';
-import type { Action, Change, Note, Plan, PlanError } from '../plan/types.js';
+import type { Action, Change, Fingerprint, Note, Plan, PlanError } from '../plan/types.js';
 import { displayContent } from '../kinds/shared/content.js';
 import { fingerprintOf, modeString } from '../kinds/shared/fingerprint.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
@@ -225,18 +225,7 @@ async function restorePath(host: Host, step: RunStep, target: string, out: Build
         if (current !== null && current.equals(bytes)) {
           // Only the mode or owner differ: put them back in place, as apply changed them
           // (the same inode, and no write into the directory that would change its own fingerprint).
-          out.changes.push({
-            ...base,
-            target: r.path,
-            action: 'update',
-            summary: `put back ${r.path}'s mode and owner as before run ${runId} (${owner})`,
-            attributes: {
-              mode: { before: modeString(st!.mode), after: modeString(r.mode) },
-              owner: { before: `${st!.uid}:${st!.gid}`, after: `${r.uid}:${r.gid}` },
-            },
-            expect,
-            op: { type: 'set-attributes', mode: r.mode, uid: r.uid, gid: r.gid },
-          });
+          out.changes.push(attributesBack(base, r, st!, expect, runId));
           break;
         }
         out.changes.push({
@@ -274,18 +263,7 @@ async function restorePath(host: Host, step: RunStep, target: string, out: Build
       default:
         // Device nodes, FIFOs, sockets: only their metadata can be put back.
         if (st?.type === r.type) {
-          out.changes.push({
-            ...base,
-            target: r.path,
-            action: 'update',
-            summary: `put back ${r.path}'s mode and owner as before run ${runId} (${owner})`,
-            attributes: {
-              mode: { before: st ? modeString(st.mode) : null, after: modeString(r.mode) },
-              owner: { before: st ? `${st.uid}:${st.gid}` : null, after: `${r.uid}:${r.gid}` },
-            },
-            expect,
-            op: { type: 'set-attributes', mode: r.mode, uid: r.uid, gid: r.gid },
-          });
+          out.changes.push(attributesBack(base, r, st, expect, runId));
         } else {
           out.errors.push({
             ...base,
@@ -420,6 +398,22 @@ async function governedPaths(host: Host, step: RunStep, roots: string[]): Promis
     if (recordFor(step, t)?.type === 'dir' && (await host.lstat(t))?.type === 'dir') await walk(t, 0);
   }
   return [...paths].sort();
+}
+
+/** A change putting back only a path's mode and owner, in place (same inode), as the backup records them. */
+function attributesBack(base: { resource: string; kind: Change['kind'] }, r: BackupRecord, st: FileStat, expect: Fingerprint, runId: string): Change {
+  return {
+    ...base,
+    target: r.path,
+    action: 'update',
+    summary: `put back ${r.path}'s mode and owner as before run ${runId} (${modeString(r.mode)} ${r.uid}:${r.gid})`,
+    attributes: {
+      mode: { before: modeString(st.mode), after: modeString(r.mode) },
+      owner: { before: `${st.uid}:${st.gid}`, after: `${r.uid}:${r.gid}` },
+    },
+    expect,
+    op: { type: 'set-attributes', mode: r.mode, uid: r.uid, gid: r.gid },
+  };
 }
 
 async function planPathStep(host: Host, step: RunStep, ctx: PlanContext): Promise<void> {

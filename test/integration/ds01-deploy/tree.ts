@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileTypeOf } from '../../../src/host/held-object.js';
 
 export interface Entry {
   type: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
@@ -20,15 +21,7 @@ export interface Entry {
 
 export type Tree = Map<string, Entry>;
 
-function typeOf(st: import('node:fs').Stats): Entry['type'] {
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isDirectory()) return 'dir';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isSocket()) return 'socket';
-  return 'file';
-}
+const typeOf = (st: import('node:fs').Stats): Entry['type'] => fileTypeOf(st);
 
 /** Every path under `dir` (as seen inside the root), minus `exclude` prefixes. */
 export async function snapshot(dir: string, exclude: string[]): Promise<Tree> {
