@@ -88,7 +88,7 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const progress = progressOn(io);
   const replan = async () => {
     const planned = markPrunable(
-      await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id)),
+      await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id), stateDir),
       desired.resources,
     );
     return refuseStateDirTargets(withHandlers(host, await withPrune(host, planned, desired.resources, stateDir), desired), stateDir);
@@ -105,7 +105,7 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   const after = refuseStateDirTargets(
     await withPrune(
       host,
-      await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id)),
+      await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id), stateDir),
       desired.resources,
       stateDir,
     ),

@@ -42,7 +42,7 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
   const host = await openHost(args);
   const progress = progressOn(io);
   const [planned, run] = await Promise.all([
-    buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id)),
+    buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('planning', done, total, id), stateDirOf(args)),
     runRules(host, rules),
   ]);
   progress.clear();

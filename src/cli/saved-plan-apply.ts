@@ -60,6 +60,6 @@ export async function savedPlanApplyCommand(args: CliArgs, file: string, io: Out
     desiredFiles: saved.desired.files.map((f) => f.path),
     verifyUnderLock: () => refuseIfStale(host, saved),
   });
-  const after = await buildPlan(host, resources, saved.targets);
+  const after = await buildPlan(host, resources, saved.targets, undefined, stateDir);
   return reportApply(plan, result, after, stateDir, args, io);
 }

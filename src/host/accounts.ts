@@ -123,6 +123,23 @@ async function nameOf(host: Host, db: Database, id: number): Promise<string | nu
   return (await getentEntry(host, db, String(id)))?.name ?? null;
 }
 
+/** A user's uid and primary gid, from the root's etc/passwd (or NSS on a live host); null when unknown. */
+export async function lookupUserIds(host: Host, user: string): Promise<{ uid: number; gid: number } | null> {
+  const fromLine = (line: string) => {
+    const f = line.split(':');
+    const uid = f.length >= 4 ? parseNumericId(f[2]!) : null;
+    const gid = f.length >= 4 ? parseNumericId(f[3]!) : null;
+    return f[0] === user && uid !== null && gid !== null ? { uid, gid } : null;
+  };
+  for (const line of ((await host.readText('/etc/passwd')) ?? '').split('\n')) {
+    const found = fromLine(line);
+    if (found) return found;
+  }
+  if (!host.live) return null;
+  const res = await host.run('getent', ['passwd', user]);
+  return res.exitCode === 0 ? fromLine(res.stdout.split('\n')[0] ?? '') : null;
+}
+
 /** uid for a user name or numeric string; null when unknown. */
 export function lookupUid(host: Host, user: string): Promise<number | null> {
   return idOf(host, 'passwd', user);

@@ -15,8 +15,9 @@ import { faultPoint } from './fault-injection.js';
 import { writeNewFile } from './new-file.js';
 import { fileTypeOf, holdObject, type HeldObject } from './held-object.js';
 import { removeTreeAt } from './remove-tree.js';
+import { bwrapArgs, mountPoints, type Shadow } from './sandbox.js';
 import { CAPABILITY, readXattrs, writeXattrs, type Xattrs } from './xattrs.js';
-import type { FileStat, Host, ObjectIdentity, RunOptions, RunResult, WriteOptions } from './types.js';
+import type { FileStat, Host, ObjectIdentity, RunOptions, RunResult, SandboxSpec, WriteOptions } from './types.js';
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -574,6 +575,55 @@ export class RootedHost implements Host {
       // symlink is removed as the link it now is, and no mount is crossed.
       await removeTreeAt(dir, tmp, p, await procFdAvailable());
     });
+  }
+
+  /** For each mount point missing in the root: its deepest existing ancestor, to be shown through a tmpfs. */
+  private async shadowsFor(points: string[]): Promise<Shadow[]> {
+    const dirs = new Set<string>();
+    for (const p of points) {
+      let d = p;
+      while ((await this.lstat(d)) === null) d = path.posix.dirname(d);
+      if (d === p) continue;
+      const st = await this.lstat(d);
+      if (st?.type !== 'dir') throw new ConfinementError(`sandbox mount point ${p}: ${d} is a ${st?.type}, not a directory: refused.`);
+      dirs.add(d);
+    }
+    const shadows: Shadow[] = [];
+    // Outer directories first, so an inner shadow is made inside the outer one's tmpfs.
+    for (const dir of [...dirs].sort((a, b) => a.length - b.length)) {
+      const entries = [];
+      for (const name of await this.readdir(dir)) {
+        const child = path.posix.join(dir, name);
+        const st = await this.lstat(child);
+        if (st === null) continue;
+        entries.push(st.type === 'symlink' ? { name, symlink: await this.readlink(child) } : { name });
+      }
+      shadows.push({ dir, entries });
+    }
+    return shadows;
+  }
+
+  async runSandboxed(spec: SandboxSpec): Promise<RunResult> {
+    // The output dir must be a real directory inside the root: resolved, and no symlink at its end.
+    const output = await this.realPath(spec.output.dir);
+    const st = lstatSync(output, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) throw new ConfinementError(`sandbox output ${spec.output.dir} is not a directory: refused.`);
+    const { execa } = await import('execa');
+    const result = await execa('bwrap', bwrapArgs(spec, { root: this.root, output }, await this.shadowsFor(mountPoints(spec))), {
+      reject: false,
+      timeout: spec.timeoutMs,
+      forceKillAfterDelay: 2000,
+      stdin: 'ignore',
+      env: { LC_ALL: 'C' },
+      extendEnv: false,
+    });
+    return {
+      exitCode: result.exitCode ?? -1,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+      notFound: (result as { code?: string }).code === 'ENOENT',
+      timedOut: Boolean(result.timedOut),
+    };
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {

@@ -72,6 +72,20 @@ export interface RunResult {
   timedOut: boolean;
 }
 
+/** A command run in a sandbox (src/host/sandbox.ts): the root read-only, one writable output directory. */
+export interface SandboxSpec {
+  argv: string[];
+  /** An inside-root directory (a scratch dir in the state dir) mounted writable at `at`. */
+  output: { dir: string; at: string };
+  /** Running-machine directories mounted read-only at an inside-sandbox path (the --source checkout). */
+  readOnly?: { from: string; at: string }[];
+  /** Run as this user and group (ids in the root); default root without capabilities. */
+  uid?: number;
+  gid?: number;
+  timeoutMs: number;
+  env?: Record<string, string>;
+}
+
 export interface Host {
   /** Absolute path of the root on the running machine ('/' when live). */
   readonly root: string;
@@ -128,4 +142,10 @@ export interface Host {
    * runs as is; under --root it runs inside the root through chroot(8).
    */
   run(command: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+  /**
+   * Runs a generator in a sandbox (bubblewrap): the root is its `/`,
+   * read-only; only `spec.output.dir` is writable; no network, no other
+   * processes, no capabilities. notFound when bwrap is not installed.
+   */
+  runSandboxed(spec: SandboxSpec): Promise<RunResult>;
 }

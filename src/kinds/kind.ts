@@ -31,7 +31,7 @@ export interface DiffResult {
 
 export interface ResourceHandler<R extends ResourceBase & { kind: string }, Observed> {
   kind: R['kind'];
-  probe(host: Host, resource: R): Promise<Observed>;
+  probe(host: Host, resource: R, ctx?: ProbeContext): Promise<Observed>;
   diff(resource: R, observed: Observed): DiffResult;
 }
 
@@ -52,6 +52,13 @@ export interface NormaliseContext {
   checkRegex(keyPath: KeyPath, source: string): void;
   /** The text of a source file (relative to the source root), or a located load error naming the resource. */
   readSource(keyPath: KeyPath, rel: string): string;
+  /** The source root's absolute path (--source, or the file's `sources:`), or a located load error when none is given. */
+  sourceRoot(keyPath: KeyPath): string;
+}
+
+/** What a probe may need besides the host: where reconcile keeps its state (a generator's scratch dir lives there). */
+export interface ProbeContext {
+  stateDir: string;
 }
 
 /** A path or group a resource names literally: two resources naming it are refused at load. */

@@ -14,6 +14,7 @@ import { restoreOriginalKind } from './restore-original/index.js';
 import { symlinkKind } from './symlink/index.js';
 import { packageKind } from './package/index.js';
 import { serviceKind } from './service/index.js';
+import { generatedKind } from './generated/index.js';
 
 // Each key must equal its definition's `kind` (checked by the compiler).
 function registry<T extends { [K in keyof T]: { kind: K } }>(kinds: T): T {
@@ -32,6 +33,7 @@ export const KINDS = registry({
   permissions: permissionsKind,
   service: serviceKind,
   package: packageKind,
+  generated: generatedKind,
 });
 
 type Kinds = typeof KINDS;

@@ -157,6 +157,12 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath, sour
     problem: (keyPath, what, fix) => problem(parsed, [...at, ...keyPath], what, fix),
     checkPath: (keyPath, p) => checkPath(parsed, [...at, ...keyPath], p),
     checkRegex: (keyPath, source) => checkRegex(parsed, [...at, ...keyPath], source),
+    sourceRoot(keyPath) {
+      if (sources === null) {
+        throw problem(parsed, [...at, ...keyPath], `resource ${r.id} mounts the source root, but no source root is given`, 'pass --source DIR (the repository checkout), or set `sources:` at the top of this file (relative to it)');
+      }
+      return sources.root;
+    },
     readSource(keyPath, rel) {
       if (rel.split('/').includes('..') || path.posix.normalize(rel) !== rel) {
         throw problem(parsed, [...at, ...keyPath], `resource ${r.id}: source ${JSON.stringify(rel)} is not a normalised relative path (no \`..\`, \`.\` or doubled slashes)`, 'write the path relative to the source root, e.g. `config/etc/motd`');

@@ -7,17 +7,18 @@ import { errorMessage, formatLocation, UserError } from '../errors.js';
 import { withAccountSnapshot } from '../host/accounts.js';
 import type { Host } from '../host/types.js';
 import type { Resource } from '../model/types.js';
-import { failedDiff, type DiffResult } from '../kinds/kind.js';
+import { failedDiff, type DiffResult, type ProbeContext } from '../kinds/kind.js';
+import { DEFAULT_STATE_DIR } from '../apply/state-dir.js';
 import { handlerFor, kindDefinition } from '../kinds/registry.js';
 import { narrowToTargets } from './targeting.js';
 import { hardLinkNotes } from './hard-link-notes.js';
 import type { Plan, Summary } from './types.js';
 import { parentsFirst } from './parents-first.js';
 
-async function planResource(host: Host, resource: Resource): Promise<DiffResult> {
+async function planResource(host: Host, resource: Resource, ctx: ProbeContext): Promise<DiffResult> {
   const handler = handlerFor(resource.kind);
   try {
-    const observed = await handler.probe(host, resource);
+    const observed = await handler.probe(host, resource, ctx);
     return handler.diff(resource, observed);
   } catch (err) {
     // One resource that cannot be probed (a refused path, an unreadable file)
@@ -108,17 +109,20 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 /**
  * `targets` (--target): narrow the plan to those resource ids, paths or groups; the plan then says it is partial.
  * `onProgress` hears of each resource planned (the CLI's progress line on a terminal).
+ * `stateDir`: where a generator's scratch directory goes.
  */
 export async function buildPlan(
   host: Host,
   resources: Resource[],
   targets: string[] = [],
   onProgress?: (done: number, total: number, resource: string) => void,
+  stateDir: string = DEFAULT_STATE_DIR,
 ): Promise<Plan> {
+  const ctx: ProbeContext = { stateDir };
   let done = 0;
   const results = await withAccountSnapshot(host, () =>
     mapLimited(resources, PROBE_CONCURRENCY, async (r) => {
-      const result = await planResource(host, r);
+      const result = await planResource(host, r, ctx);
       onProgress?.(++done, resources.length, r.id);
       return result;
     }),

@@ -31,9 +31,9 @@ export async function probeFile(host: Host, path: string, owner?: string, group?
 
 /** Desired bytes/mode/owner vs what is there: the diff shared by file and profile-env. */
 export function diffManagedFile(
-  res: { id: string; kind: 'file' | 'profile-env' },
+  res: { id: string; kind: 'file' | 'profile-env' | 'generated' },
   path: string,
-  want: { content: string; mode?: number; owner?: string; group?: string; purpose?: string; validate?: string[] },
+  want: { content: string | Buffer; mode?: number; owner?: string; group?: string; purpose?: string; validate?: string[] },
   obs: ObservedFile,
 ): DiffResult {
   const out: DiffResult = { changes: [], unchanged: [], notes: [], errors: [] };
@@ -51,7 +51,7 @@ export function diffManagedFile(
     });
     return out;
   }
-  const bytes = Buffer.from(want.content, 'utf8');
+  const bytes = Buffer.isBuffer(want.content) ? want.content : Buffer.from(want.content, 'utf8');
   const mode = want.mode ?? obs.stat?.mode ?? 0o644;
   const writeOp = {
     type: 'write-file' as const,
