@@ -17,7 +17,9 @@ import type { Change, Plan } from './types.js';
 export function markPrunable(plan: Plan, resources: Resource[]): Plan {
   const prunable = new Set(resources.filter((r) => r.prune).map((r) => r.id));
   if (prunable.size === 0) return plan;
-  return { ...plan, changes: plan.changes.map((c) => (c.action === 'create' && prunable.has(c.resource) ? { ...c, prune: true } : c)) };
+  // Directories are never pruned: others may have put things in them since.
+  const claims = (c: Change) => c.action === 'create' && c.op.type !== 'make-directory' && prunable.has(c.resource);
+  return { ...plan, changes: plan.changes.map((c) => (claims(c) ? { ...c, prune: true } : c)) };
 }
 
 /** Adds a "delete (no longer declared)" change for each created path no resource declares now. */

@@ -185,7 +185,7 @@ describe('kinds', () => {
   test('unknown kind: one error listing the valid kinds', async () => {
     await expectUserError(
       check('version: 1\nresources:\n  - id: x\n    kind: cronjob\n    path: /x\n'),
-      `${F}:4:11: resources[0].kind: unknown kind "cronjob". Fix: \`kind\` is one of \`file\`, \`absent\`, \`profile-env\`, \`group\`, \`device-mode\`, \`restore-original\`, \`symlink\`, \`directory\`, \`permissions\`, \`service\`, \`package\`.`,
+      `${F}:4:11: resources[0].kind: unknown kind "cronjob". Fix: \`kind\` is one of \`file\`, \`absent\`, \`profile-env\`, \`group\`, \`device-mode\`, \`restore-original\`, \`symlink\`, \`directory\`, \`permissions\`, \`service\`, \`package\`, \`generated\`.`,
     );
   });
 
