@@ -137,7 +137,7 @@ resources:
     expect(await fs.readFile(root.path('/etc/motd-test'), 'utf8')).toBe('hello\n');
   });
 
-  it('runs as the user asked for, with the environment given and nothing else, without the host's network', async () => {
+  it('runs as the user asked for, with the environment given and nothing else, and no network of the host', async () => {
     const file = await desired(`version: 1
 resources:
   - id: as-nobody

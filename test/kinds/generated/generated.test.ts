@@ -27,7 +27,7 @@ describe('generated: bad input', () => {
   it('output is required, absolute and normalised', async () => {
     await expectUserError(check('    command: [gen]\n'), `${F}:3:5: resources[0].output: missing required key \`output\``);
     await expectUserError(check('    command: [gen]\n    output: etc/x\n'), `${F}:6:13: resources[0].output:`, /start with `\/`/);
-    await expectUserError(check('    command: [gen]\n    output: /etc/../x\n'), `${F}:6:13: resources[0].output:`, /not a normalised path/);
+    await expectUserError(check('    command: [gen]\n    output: /etc/../x\n'), `${F}:6:13: resources[0].output:`, /contains a `..` segment/);
   });
 
   it('sourceAt needs a source root, and must not overlap the output', async () => {
