@@ -14,15 +14,15 @@
 set -euo pipefail
 
 # Bump when the recipe below changes, so old caches are not reused.
-RECIPE_VERSION=2
+RECIPE_VERSION=3
 # Profiles: "minbase" (default; what most suites need, small and quick to
 # unpack) and "full": minbase plus what a whole DS01 deploy, the Debian package
 # test and the fleet simulation meet on a real server (sudo/visudo, cron,
-# systemd for systemctl --root, udev, python3-yaml, sshd, man), with apt lists
-# and the nodejs .debs kept so `apt-get install ./reconcile_*.deb` resolves
+# systemd for systemctl --root, udev, python3-yaml, sshd, man, bubblewrap for
+# generators), with apt lists and the nodejs .debs kept so `apt-get install ./reconcile_*.deb` resolves
 # Debian's own nodejs without the network.
 PROFILE="${1:-minbase}"
-FULL_PACKAGES=sudo,cron,systemd,udev,python3,python3-yaml,openssh-server,man-db,iproute2,acl,attr,procps
+FULL_PACKAGES=sudo,cron,systemd,udev,python3,python3-yaml,openssh-server,man-db,iproute2,acl,attr,procps,bubblewrap
 case "$PROFILE" in
   minbase | full) ;;
   *) echo "debian-test-root: unknown profile '$PROFILE' (minbase or full)" >&2; exit 1 ;;

@@ -17,7 +17,7 @@ function fullTarball(): string | null {
   if (fromEnv) return fromEnv;
   const dir = '/var/cache/reconcile-test';
   if (!existsSync(dir)) return null;
-  return path.join(dir, 'debian-bookworm-amd64-full-v2.tar.gz');
+  return path.join(dir, 'debian-bookworm-amd64-full-v3.tar.gz');
 }
 
 async function fullRootGate(): Promise<Gate> {

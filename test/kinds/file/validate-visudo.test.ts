@@ -11,7 +11,7 @@ import { main } from '../../../src/cli/main.js';
 import { DebianRoot } from '../../integration/debian/debian-root.js';
 import { captureOutput, snapshot } from '../../safety/snapshot.js';
 
-const FULL = process.env.RECONCILE_DEBIAN_FULL_ROOT_TARBALL || '/var/cache/reconcile-test/debian-bookworm-amd64-full-v2.tar.gz';
+const FULL = process.env.RECONCILE_DEBIAN_FULL_ROOT_TARBALL || '/var/cache/reconcile-test/debian-bookworm-amd64-full-v3.tar.gz';
 const skip =
   process.getuid?.() !== 0
     ? 'needs root (chroot)'
