@@ -71,12 +71,15 @@ const INTENDED: Record<string, string> = {
 const PIP_DOCKER = /^\/usr\/local\/lib\/python3[.\d]*\/dist-packages(\/docker(\/__init__\.py|\/__pycache__(\/__init__\.[\w-]+\.pyc)?)?)?$/;
 /**
  * Bytecode deploy.sh's run of the slice-limit generator (as root) left in the
- * checkout. Reconcile writes nothing into the checkout but modes, and does
- * not run the generator yet (issue 11's generated files: not done; the
- * checkout has no groups/*.members, so the generator wrote no drop-ins).
+ * checkout. Reconcile runs the same generator with the root read-only (its
+ * sandbox), so Python writes no bytecode; the drop-ins it generates are the same.
  */
 const GENERATOR_BYTECODE = /^\/opt\/ds01-infra\/scripts\/lib\/__pycache__(\/username_utils\.[\w-]+\.pyc)?$/;
 const DEB_DOCKER = /^\/usr\/lib\/python3\/dist-packages\/docker(\/__init__\.py)?$/;
+
+/** Who is in which DS01 group (config/runtime/groups/*.members): the generator makes one drop-in per limited user. */
+const MEMBERS: Record<string, string[]> = { student: ['alice', 'bob'], researcher: ['datasciencelab'] };
+const DROP_IN = (group: string, user: string) => `/etc/systemd/system/ds01-${group}-${user}.slice.d/10-resource-limits.conf`;
 
 async function run(file: string, args: string[]): Promise<RunResult> {
   const r = await execa(file, args, { reject: false, stdin: 'ignore', env: ROOT_ENV, extendEnv: false, timeout: 600_000 });
@@ -95,6 +98,10 @@ async function prepare(root: DebianRoot): Promise<void> {
   await run('chmod', ['-R', 'u+w', root.path(INFRA)]);
   await restoreGitSymlinks(root.path(INFRA));
   await root.must(['chown', '-R', '--no-dereference', 'datasciencelab:datasciencelab', INFRA]);
+  // Group membership files the slice-limit generator reads (the snapshot has none; a server has them).
+  for (const [group, members] of Object.entries(MEMBERS)) {
+    await fs.writeFile(root.path(`${INFRA}/config/runtime/groups/${group}.members`), `# ${group}\n${members.join('\n')}\n`);
+  }
   // A release rsynced from a umask-077 clone: one directory users cannot enter.
   await fs.chmod(root.path(`${INFRA}/scripts/docker`), 0o700);
   for (const [name, text] of Object.entries(STUBS)) {
@@ -194,6 +201,14 @@ describeComparison(gate, 'DS01 deploy: deploy.sh and reconcile --apply in two co
     // Each decision shows up: none is listed without being a real difference.
     for (const p of Object.keys(INTENDED)) expect([p, diff.has(p)]).toEqual([p, true]);
     figures.intendedDifferences = diff.size;
+    // The generator's drop-ins are there, the same in both roots (so not in the difference).
+    for (const [group, users] of Object.entries(MEMBERS)) {
+      for (const user of users) {
+        const text = await fs.readFile(viaReconcile.path(DROP_IN(group, user)), 'utf8');
+        expect([user, text]).toEqual([user, expect.stringMatching(/^\[Slice\]\nCPUQuota=\S+\nMemoryMax=\S+\nMemoryHigh=\S+\nTasksMax=\S+\n$/)]);
+        expect(diff.has(DROP_IN(group, user))).toBe(false);
+      }
+    }
     expect(await enabledUnits(viaReconcile)).toEqual(await enabledUnits(viaScript));
   });
 
