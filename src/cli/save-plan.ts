@@ -18,14 +18,14 @@ export function toolVersion(): string {
   return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-async function embedDesired(a: Assessment): Promise<EmbeddedFile[]> {
+async function embedDesired(a: Assessment, sourceRoot: string | undefined): Promise<EmbeddedFile[]> {
   const files = await Promise.all(
     a.desired.files.map(async (p) => {
       const text = await readLocalText(p);
       return { path: p, sha256: sha256(text), text };
     }),
   );
-  const again = await embeddedResources(files);
+  const again = await embeddedResources(files, sourceRoot);
   if (JSON.stringify(again) !== JSON.stringify(a.desired.resources)) {
     throw new UserError(`the desired state (${a.desired.files.join(', ')}) changed while the plan was being made, so no plan file was written. Fix: run --plan again.`);
   }
@@ -41,12 +41,14 @@ async function ruleFiles(args: CliArgs): Promise<{ path: string; sha256: string 
 }
 
 export async function savePlan(a: Assessment, args: CliArgs, file: string): Promise<void> {
+  const sourceRoot = args.source !== undefined ? path.resolve(args.source) : undefined;
   const saved = await makeSavedPlan({
+    ...(sourceRoot !== undefined ? { sourceRoot } : {}),
     host: a.host,
     plan: a.plan,
     toolVersion: toolVersion(),
     rootGiven: args.root,
-    desiredFiles: await embedDesired(a),
+    desiredFiles: await embedDesired(a, sourceRoot),
     ruleFiles: await ruleFiles(args),
     targets: args.targets,
   });

@@ -46,7 +46,7 @@ export async function savedPlanApplyCommand(args: CliArgs, file: string, io: Out
   await checkConfigTrust([file], 'a plan file', { insecure: args.insecureConfig, warn: io.err, suffixes: ['.json'] });
   const saved = await readSavedPlan(file);
   // Loaded before anything is written: an embedded state this reconcile cannot read is refused up front.
-  const resources = await embeddedResources(saved.desired.files);
+  const resources = await embeddedResources(saved.desired.files, saved.desired.sourceRoot);
   const host = await openHost(args);
   await checkSameHost(host, saved, args, file);
   // Checked once before the lock, so a stale plan leaves the root untouched (no lock file, no state dir),

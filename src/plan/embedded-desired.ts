@@ -6,6 +6,6 @@ import { loadDesiredTexts } from '../model/load.js';
 import type { Resource } from '../model/types.js';
 import type { EmbeddedFile } from './saved-plan.js';
 
-export async function embeddedResources(files: EmbeddedFile[]): Promise<Resource[]> {
-  return loadDesiredTexts(files);
+export async function embeddedResources(files: EmbeddedFile[], sourceRoot?: string): Promise<Resource[]> {
+  return loadDesiredTexts(files, sourceRoot !== undefined ? { sourceRoot } : {});
 }

@@ -44,7 +44,7 @@ export interface SavedPlan {
   createdAt: string;
   root: { given: string; canonical: string };
   host: HostIdentity;
-  desired: { digest: string; files: EmbeddedFile[] };
+  desired: { digest: string; files: EmbeddedFile[]; sourceRoot?: string };
   rules: { digest: string; files: { path: string; sha256: string }[] };
   targets: string[];
   plan: Omit<Plan, 'changes'> & { changes: SavedChange[] };
@@ -105,6 +105,8 @@ export interface SavedPlanInput {
   toolVersion: string;
   rootGiven: string;
   desiredFiles: EmbeddedFile[];
+  /** --source, absolute: `source:` files are read from it again at apply. */
+  sourceRoot?: string;
   ruleFiles: { path: string; sha256: string }[];
   targets: string[];
   now?: Date;
@@ -120,7 +122,7 @@ export async function makeSavedPlan(input: SavedPlanInput): Promise<SavedPlan> {
     createdAt: (input.now ?? new Date()).toISOString(),
     root: { given: input.rootGiven, canonical: host.root },
     host: await hostIdentity(host),
-    desired: { digest: filesDigest(input.desiredFiles), files: input.desiredFiles },
+    desired: { digest: filesDigest(input.desiredFiles), files: input.desiredFiles, ...(input.sourceRoot !== undefined ? { sourceRoot: input.sourceRoot } : {}) },
     rules: { digest: filesDigest(input.ruleFiles), files: input.ruleFiles },
     targets: input.targets,
     plan: { ...plan, changes },

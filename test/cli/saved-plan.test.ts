@@ -84,6 +84,25 @@ describe.each(['incident-1-device-permissions', 'incident-2-nvidia-smi-wrapper']
   });
 });
 
+describe('a desired state that reads --source files', () => {
+  it('is saved with its source root, and the plan applies without --source (the contents are in the plan)', async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, 'src/conf'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'src/conf/motd'), 'reviewed\n');
+    const file = path.join(dir, 'd.yaml');
+    await fs.writeFile(file, 'version: 1\nresources:\n  - id: motd\n    kind: file\n    path: /etc/motd\n    source: conf/motd\n');
+    const root = await makeRoot({ 'etc/passwd': 'root:x:0:0::/root:/bin/sh\n', 'etc/group': 'root:x:0:\n' });
+    cleanups.push(root.cleanup);
+    const planFile = path.join(dir, 'plan.json');
+    const plan = await runCli(['--plan', '--desired', file, '--source', path.join(dir, 'src'), '--root', root.dir, '--out', planFile]);
+    expect([plan.code, plan.stderr]).toEqual([2, '']);
+    expect(JSON.parse(await fs.readFile(planFile, 'utf8')).desired.sourceRoot).toBe(path.join(dir, 'src'));
+    const apply = await runCli(['--apply', '--plan-file', planFile, '--root', root.dir]);
+    expect([apply.code, apply.stderr]).toEqual([0, '']);
+    expect(await fs.readFile(root.path('/etc/motd'), 'utf8')).toBe('reviewed\n');
+  });
+});
+
 describe('a plan with no changes', () => {
   it('is still written, and applying it changes nothing and exits 0', async () => {
     const s = await scenario();
