@@ -145,6 +145,15 @@ export class DebianRoot {
     return r;
   }
 
+  /**
+   * The root as a mount point of its own, as / is on a real host: a sandbox
+   * (bwrap, for generators) run live inside the chroot needs / to be a mount.
+   */
+  async bindSelf(): Promise<void> {
+    const r = await run('mount', ['--bind', this.dir, this.dir]);
+    if (r.code !== 0) throw new Error(`mount --bind ${this.dir} on itself failed: ${r.stderr.trim()}`);
+  }
+
   /** /proc inside the root, for the live run (ps, /proc/self, runuser); device nodes stay as made. */
   async mountProc(): Promise<void> {
     const r = await run('mount', ['-t', 'proc', 'proc', this.path('/proc')]);

@@ -116,6 +116,7 @@ async function prepare(root: DebianRoot): Promise<void> {
     await root.must(['chown', 'root:video', node]);
     await root.must(['chmod', '0660', node]);
   }
+  await root.bindSelf();
   await root.mountProc();
 }
 
