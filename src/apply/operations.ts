@@ -214,7 +214,13 @@ export async function applyChange(host: Host, change: Change, backupDir: string,
     if (change.op.type === 'rename-over' && (await host.lstat(change.op.from))?.type !== 'file') {
       return { status: 'skipped', message: `${change.op.from} is gone since it was planned; left alone.` };
     }
-    const backups = await backupForChange(host, change, backupDir);
+    let backups: BackupRecord[];
+    try {
+      backups = await backupForChange(host, change, backupDir);
+    } catch (err) {
+      // A full or read-only state dir: nothing is changed without its backup.
+      return { status: 'failed', message: `could not back up ${change.target} first, so it was left as it is: ${errorMessage(err)}` };
+    }
     await hooks.beforeAct?.(backups, before);
     await perform(host, change);
     const after = await currentFingerprint(host, change);

@@ -22,7 +22,7 @@ import { displayContent } from '../kinds/shared/content.js';
 import { fingerprintOf, modeString } from '../kinds/shared/fingerprint.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { vouchForRecord, type BackupRecord } from './backup.js';
-import { changedSomething, describeDamaged, readStateRuns, rolledBackBy, type DamagedRun, type RunRecord, type RunStep } from './history.js';
+import { defaultRollbackTarget, describeDamaged, readStateRuns, type DamagedRun, type RunRecord, type RunStep } from './history.js';
 import { noticeInterruptedRuns } from './interrupted.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
 import { DEFAULT_STATE_DIR, stateLayout, stateOwnerUid } from './state-dir.js';
@@ -72,11 +72,7 @@ export function chooseRun(runs: RunRecord[], stateDir: string, runId?: string, d
     }
     return run;
   }
-  const undone = rolledBackBy(runs);
-  const candidates = runs.filter(
-    (r) => r.operation === 'apply' && r.outcome !== 'running' && changedSomething(r) && (undone.get(r.runId) ?? []).length === 0,
-  );
-  const run = candidates.at(-1);
+  const run = defaultRollbackTarget(runs);
   if (!run) {
     throw new UserError(
       `no apply run to roll back in ${stateLayout(stateDir).runs}: none changed anything, or each was rolled back already. ` +

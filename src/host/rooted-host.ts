@@ -131,8 +131,9 @@ const ERRNO_TEXT: Record<string, string> = {
 /**
  * System errors name the running machine's path (with the --root prefix);
  * people see the path as inside the root, what failed, and the errno code.
+ * A UserError: the machine said no (a full disk, a read-only mount), not a bug.
  */
-export class HostIoError extends Error {
+export class HostIoError extends UserError {
   constructor(
     message: string,
     readonly code: string,
