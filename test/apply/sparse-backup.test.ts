@@ -3,6 +3,7 @@
 // is byte-identical, and a rollback puts it back sparse and identical too.
 // Peak memory is measured in bench/backup-sparse.ts, not here.
 
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -94,6 +95,36 @@ describe('backups of a large sparse file', () => {
     }
     // Reads 600 MB several times on a shared machine: a generous safety net, not a speed check.
   }, 1_800_000);
+});
+
+describe('a large file rolled back through restore-file', () => {
+  it('comes back with its bytes, mode, owner and extended attributes (a POSIX ACL, user.*), streamed from its copy', async () => {
+    const file = root.path('/var/cache/big/model.bin');
+    const bytes = Buffer.concat([Buffer.alloc(2 * MiB, 0x5a), Buffer.from('end\n')]);
+    await fs.writeFile(file, bytes, { mode: 0o640 });
+    await fs.chmod(file, 0o640);
+    execFileSync('setfacl', ['-m', 'u:1001:rw', file]);
+    execFileSync('setfattr', ['-n', 'user.note', '-v', 'keep', file]);
+    const mode = (await fs.stat(file)).mode & 0o7777;
+    const acl = execFileSync('getfacl', ['--omit-header', '--absolute-names', file], { encoding: 'utf8' });
+    const desired = `${root.dir}-desired.yaml`;
+    await fs.writeFile(desired, 'version: 1\nresources:\n  - {id: big, kind: absent, paths: [/var/cache/big], allowDirectories: true}\n');
+    try {
+      expect((await cli(['--apply', '--desired', desired, '--root', root.dir])).code).toBe(0);
+      await expect(fs.lstat(file)).rejects.toThrow();
+      const plan = await cli(['--rollback', '--root', root.dir]);
+      expect(plan.stderr).toBe('');
+      expect(plan.code).toBe(0);
+      // Over 1 MiB: the rollback streams it from the copy instead of carrying it inline.
+      expect(plan.stdout).toMatch(/put back \/var\/cache\/big\/model.bin as before run \S+ \(\S+ 0:0, 2097156 bytes streamed from \/var\/lib\/reconcile\/backups\//);
+      expect((await fs.readFile(file)).equals(bytes)).toBe(true);
+      expect((await fs.stat(file)).mode & 0o7777).toBe(mode);
+      expect(execFileSync('getfacl', ['--omit-header', '--absolute-names', file], { encoding: 'utf8' })).toBe(acl);
+      expect(execFileSync('getfattr', ['--only-values', '-n', 'user.note', file], { encoding: 'utf8' })).toBe('keep');
+    } finally {
+      await fs.rm(desired, { force: true });
+    }
+  });
 });
 
 describe('copyFileAtomic', () => {
