@@ -134,6 +134,21 @@ describe('--apply prunes old runs', () => {
     expect(await fs.readFile(root.path('/etc/app.conf'), 'utf8')).toBe('v4\n');
   });
 
+  it('never prunes a damaged run (nor its backups); --format json reports what it pruned', async () => {
+    for (let i = 1; i <= 3; i++) await applyVersion(i);
+    const [oldest, second, third] = await runsInOrder();
+    // One null line makes the oldest run damaged: it is reported, never acted on, and left for a person.
+    await fs.appendFile(state(`runs/${oldest}/journal.jsonl`), 'null\n');
+    await fs.writeFile(desired, `version: 1\nresources:\n  - {id: app, kind: file, path: /etc/app.conf, content: "v9\\n"}\n`);
+    const io = captureOutput();
+    expect(await main(['--apply', '--desired', desired, '--root', root.dir, '--format', 'json', '--keep-runs', '1', '--keep-days', '0'], io)).toBe(0);
+    const out = JSON.parse(io.stdout) as { runId: string; pruned?: { runs: string[]; bytes: number } };
+    // The third run is what a plain --rollback undoes while this one runs: kept too.
+    expect(out.pruned).toEqual({ runs: [second], bytes: 3 });
+    expect((await fs.readdir(state('runs'))).sort()).toEqual([oldest!, third!, out.runId].sort());
+    expect((await fs.readdir(state('backups'))).sort()).toEqual([oldest!, third!, out.runId].sort());
+  });
+
   it('refuses a bad --keep-runs with a usage error', async () => {
     const io = captureOutput();
     expect(await main(['--apply', '--keep-runs', '0', '--root', root.dir], io)).toBe(1);
