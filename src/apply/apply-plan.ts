@@ -2,6 +2,7 @@
 // carried out and checked. One failure does not stop the others.
 
 import os from 'node:os';
+import { errorMessage, UserError } from '../errors.js';
 import type { Host } from '../host/types.js';
 import { summarise } from '../plan/build-plan.js';
 import type { Change, Plan } from '../plan/types.js';
@@ -9,9 +10,10 @@ import type { BackupRecord } from './backup.js';
 import { backupBytesOfRecords } from './history.js';
 import { noticeInterruptedRuns } from './interrupted.js';
 import { acquireLock } from './lock.js';
-import { invokingUser, Journal, type OutcomeStatus } from './journal.js';
+import { invokingUser, Journal, type JournalEntry, type OutcomeStatus } from './journal.js';
 import { applyChange, type Outcome } from './operations.js';
 import { runHandlers, type HandlerOutcome } from './handlers.js';
+import { pruneOldRuns, type PruneResult, type RetentionPolicy } from './retention.js';
 import { newRunId } from './run-id.js';
 import { checkStateDirTrust, ensureStateDir, stateDirRefusal, stateLayout, touchesStateDir } from './state-dir.js';
 
@@ -36,6 +38,8 @@ export interface ApplyOptions {
    * given may have been made while another run (a rollback) was half way.
    */
   replan?: () => Promise<Plan>;
+  /** Prune old runs under the lock after an apply (never after a rollback); none when unset. */
+  retention?: RetentionPolicy;
 }
 
 export interface ChangeOutcome extends Outcome {
@@ -53,6 +57,28 @@ export interface ApplyResult {
   plan: Plan;
   /** Handlers that ran (or were skipped) after the changes; a failed one fails the apply. */
   handlers: HandlerOutcome[];
+  /** Old runs pruned by the retention policy (only when some were). */
+  pruned?: PruneResult;
+}
+
+/**
+ * The journal could not be written (a full or read-only state dir): a change
+ * that is not journaled could not be rolled back, so the run stops before its
+ * next change and says what it had done.
+ */
+function journalStopped(err: unknown, outcomes: ChangeOutcome[], total: number, stateDir: string): UserError {
+  const done = outcomes.filter((o) => o.status === 'applied').map((o) => o.change.target);
+  const notAttempted = Math.max(0, total - outcomes.length);
+  const before =
+    outcomes.length === 0
+      ? 'Nothing was changed.'
+      : `Before it stopped: ${done.length} change(s) applied${done.length ? ` (${done.join(', ')})` : ''}, ` +
+        `${outcomes.length - done.length} failed or skipped; ${notAttempted} not attempted. Nothing else was changed.`;
+  return new UserError(
+    `${errorMessage(err).replace(/\.$/, '')}. The run's journal could not be written, so reconcile stopped before the next change ` +
+      `(a change that is not journaled could not be rolled back). ${before} ` +
+      `Make room in the state directory ${stateDir} (or make it writable), then run --apply again.`,
+  );
 }
 
 /** The first plan and at most two more rounds for the resources it could not plan. */
@@ -75,6 +101,7 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
   const outcomes: ChangeOutcome[] = [];
   const backedUp: BackupRecord[] = [];
   let handlers: HandlerOutcome[] = [];
+  let pruned: PruneResult | undefined;
   try {
     await opts.verifyUnderLock?.();
     if (opts.replan !== undefined) {
@@ -85,7 +112,17 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
     }
     warnings.push(...(await noticeInterruptedRuns(host, opts.stateDir, runId)));
     const journal = await Journal.open(host, layout.journal(runId));
-    await journal.write({
+    let journalError: unknown = null;
+    // Every record goes through here: once one cannot be written, nothing more is changed.
+    const record = async (entry: JournalEntry): Promise<void> => {
+      try {
+        await journal.write(entry);
+      } catch (err) {
+        journalError ??= err;
+        throw journalStopped(err, outcomes, plan.changes.length, opts.stateDir);
+      }
+    };
+    await record({
       type: 'start',
       runId,
       time: new Date().toISOString(),
@@ -105,10 +142,10 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
         if (touchesStateDir(change, opts.stateDir)) {
           // Plans are refused this at plan time; a plan built elsewhere is refused here, before any backup.
           const message = stateDirRefusal(change.target, opts.stateDir);
-          await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), status: 'failed', message, change });
           counts.failed += 1;
           outcomes.push({ change, status: 'failed', message });
           done.push(outcomes.at(-1)!);
+          await record({ type: 'outcome', seq, time: new Date().toISOString(), status: 'failed', message, change });
           continue;
         }
         let began = false;
@@ -116,17 +153,19 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
           beforeAct: (backups, before) => {
             began = true;
             backedUp.push(...backups);
-            return journal.write({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before });
+            return record({ type: 'begin', seq, time: new Date().toISOString(), change, backups, before });
           },
         });
-        await journal.write({ type: 'outcome', seq, time: new Date().toISOString(), ...outcome, ...(began ? {} : { change }) });
+        // The begin record failed: that change was not made (it comes before acting); stop here.
+        if (journalError !== null) throw journalStopped(journalError, outcomes, plan.changes.length, opts.stateDir);
         counts[outcome.status] += 1;
         outcomes.push({ change, ...outcome });
         done.push(outcomes.at(-1)!);
+        await record({ type: 'outcome', seq, time: new Date().toISOString(), ...outcome, ...(began ? {} : { change }) });
       }
       return done;
     };
-    const recordHandler = (h: HandlerOutcome) => journal.write({ type: 'handler', time: new Date().toISOString(), ...h });
+    const recordHandler = (h: HandlerOutcome) => record({ type: 'handler', time: new Date().toISOString(), ...h });
     let round = await carryOut(plan.changes, plan.changes.length);
     handlers = await runHandlers(host, plan.handlers ?? [], round, recordHandler);
     // A resource that could not be planned because something this run
@@ -145,11 +184,24 @@ export async function applyPlan(host: Host, planned: Plan, opts: ApplyOptions): 
       round = await carryOut(changes, plan.changes.length);
       handlers.push(...(await runHandlers(host, next.handlers ?? [], round, recordHandler)));
     }
+    if (opts.retention !== undefined && (opts.operation ?? 'apply') === 'apply') {
+      try {
+        const result = await pruneOldRuns(host, opts.stateDir, opts.retention, runId);
+        if (result.runs.length > 0) {
+          pruned = result;
+          await record({ type: 'pruned', time: new Date().toISOString(), ...result });
+        }
+      } catch (err) {
+        if (journalError !== null) throw err;
+        // Housekeeping: the changes are made and journaled; say why it did not happen.
+        warnings.push(`old runs were not pruned: ${errorMessage(err)}`);
+      }
+    }
     const handlerFailed = handlers.some((h) => h.status === 'failed');
     const status = counts.failed === 0 && counts.skipped === 0 && !handlerFailed ? 'converged' : 'failed';
-    await journal.write({ type: 'end', time: new Date().toISOString(), status, counts });
+    await record({ type: 'end', time: new Date().toISOString(), status, counts });
   } finally {
     await lock.release();
   }
-  return { runId, outcomes, warnings, counts, backupBytes: backupBytesOfRecords(backedUp), plan, handlers };
+  return { runId, outcomes, warnings, counts, backupBytes: backupBytesOfRecords(backedUp), plan, handlers, ...(pruned ? { pruned } : {}) };
 }

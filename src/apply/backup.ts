@@ -3,7 +3,6 @@
 // owner, type, link target, extended attributes), so nothing reconcile does loses data.
 
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import type { FileType, Host } from '../host/types.js';
 
 export interface BackupRecord {
@@ -38,15 +37,16 @@ export async function backupPath(host: Host, backupDir: string, target: string, 
   if (stat.type === 'char' || stat.type === 'block') record.rdev = stat.rdev;
   if (stat.type === 'file') {
     // Through the object just probed: a name swapped for a symlink to a
-    // file outside the root in between is refused, never copied.
-    const bytes = (await host.readFile(target, { type: stat.type, dev: stat.dev, ino: stat.ino })) ?? Buffer.alloc(0);
+    // file outside the root in between is refused, never copied. Streamed
+    // and holes kept: a 600 MB sparse file costs neither memory nor disk.
     // Backups may hold /etc/gshadow: readable by root only.
-    await host.writeFileAtomic(copy, bytes, { mode: 0o600, uid: 0, gid: 0 });
-    const xattrs = await host.readXattrs(target, { type: stat.type, dev: stat.dev, ino: stat.ino });
+    const probed = { type: stat.type, dev: stat.dev, ino: stat.ino };
+    const digest = await host.copyFileAtomic(target, copy, { mode: 0o600, uid: 0, gid: 0, source: probed });
+    const xattrs = await host.readXattrs(target, probed);
     if (Object.keys(xattrs).length > 0) record.xattrs = xattrs;
     record.copy = copy;
-    record.size = bytes.length;
-    record.sha256 = createHash('sha256').update(bytes).digest('hex');
+    record.size = digest.size;
+    record.sha256 = digest.sha256;
   }
   await host.writeFileAtomic(`${copy}.meta.json`, JSON.stringify(record, null, 2) + '\n', { mode: 0o600, uid: 0, gid: 0 });
   const records = [record];
@@ -58,9 +58,7 @@ export async function backupPath(host: Host, backupDir: string, target: string, 
   return records;
 }
 
-export type Vouched = { ok: true; bytes?: Buffer } | { ok: false; problem: string };
-
-const sha256Of = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+export type Vouched = { ok: true } | { ok: false; problem: string };
 
 /** A file in the backups that reconcile wrote: regular, its owner, readable by nobody else. */
 async function ownFileProblem(host: Host, p: string, owner: number): Promise<string | null> {
@@ -77,8 +75,9 @@ async function ownFileProblem(host: Host, p: string, owner: number): Promise<str
  * it as root: the copy is exactly where this run's backup of that path lives
  * (never a file elsewhere that a journal points at), its bytes have the
  * recorded sha256, and the .meta.json written beside it says the same type,
- * mode (set-id bits included), owner and link target. Returns the bytes for
- * a regular file.
+ * mode (set-id bits included), owner and link target. The sha256 is
+ * computed streaming (a large backup is never loaded); whoever puts the
+ * bytes back checks it again as they read them.
  */
 export async function vouchForRecord(host: Host, backupDir: string, r: BackupRecord, owner: number): Promise<Vouched> {
   const where = path.posix.join(backupDir, r.path);
@@ -98,7 +97,7 @@ export async function vouchForRecord(host: Host, backupDir: string, r: BackupRec
   if (r.copy !== where) return { ok: false, problem: `its copy is recorded at ${r.copy ?? '(none)'}, not at ${where} inside this run's backups` };
   const copyProblem = await ownFileProblem(host, where, owner);
   if (copyProblem !== null) return { ok: false, problem: copyProblem };
-  const bytes = await host.readFile(where);
-  if (bytes === null || sha256Of(bytes) !== r.sha256) return { ok: false, problem: `${where} does not have the sha256 the journal recorded` };
-  return { ok: true, bytes };
+  const digest = await host.digestFile(where);
+  if (digest === null || digest.sha256 !== r.sha256) return { ok: false, problem: `${where} does not have the sha256 the journal recorded` };
+  return { ok: true };
 }

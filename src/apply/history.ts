@@ -224,6 +224,15 @@ export function changedSomething(run: RunRecord): boolean {
   return run.steps.some((s) => s.status === 'applied' || s.status === 'interrupted' || (s.status === 'failed' && s.began));
 }
 
+/** The run a plain --rollback undoes: the latest apply that changed something and is not undone; null when none. */
+export function defaultRollbackTarget(runs: RunRecord[]): RunRecord | null {
+  const undone = rolledBackBy(runs);
+  const candidates = runs.filter(
+    (r) => r.operation === 'apply' && r.outcome !== 'running' && changedSomething(r) && (undone.get(r.runId) ?? []).length === 0,
+  );
+  return candidates.at(-1) ?? null;
+}
+
 /**
  * Rollback runs that undid each run, ignoring rollbacks that were
  * themselves undone (a rollback of a rollback puts the run back).

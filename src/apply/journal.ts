@@ -40,7 +40,9 @@ export type JournalEntry =
   | { type: 'end'; time: string; status: 'converged' | 'failed'; counts: Record<OutcomeStatus, number> }
   /** Appended to an interrupted run's journal by the run that noticed it, so it is reported once. */
   | { type: 'noticed'; time: string; by: string }
-  | ({ type: 'handler'; time: string } & HandlerOutcome);
+  | ({ type: 'handler'; time: string } & HandlerOutcome)
+  /** Old runs this run pruned under the retention policy, and the bytes of file copies their backups held. */
+  | { type: 'pruned'; time: string; runs: string[]; bytes: number };
 
 export function invokingUser(): string {
   const sudo = process.env.SUDO_USER;

@@ -119,6 +119,18 @@ async function perform(host: Host, change: Change): Promise<void> {
       await changeGroupMembers(host, change.target, op.add, op.remove);
       if (op.order !== undefined && !host.live) await orderGroupMembers(host, change.target, op.order);
       return;
+    case 'restore-file':
+      // Streamed from the backup copy, holes kept; refused before the rename if its bytes are not the ones vouched for.
+      await host.mkdirp(path.posix.dirname(change.target));
+      await host.copyFileAtomic(op.from, change.target, {
+        mode: op.mode,
+        uid: op.uid,
+        gid: op.gid,
+        sha256: op.sha256,
+        xattrs: op.xattrs ?? {},
+        unchangedSince: unchangedSince(change),
+      });
+      return;
     case 'restore-symlink':
       await host.mkdirp(path.posix.dirname(change.target));
       await host.symlinkAtomic(op.linkTarget, change.target);
@@ -165,6 +177,12 @@ async function inconsistency(host: Host, change: Change): Promise<string | null>
       if (st.uid !== op.uid || st.gid !== op.gid) return `${change.target} is owned ${st.uid}:${st.gid}, wanted ${op.uid}:${op.gid}`;
       return null;
     }
+    case 'restore-file':
+      if (st?.type !== 'file') return `${change.target} is not a regular file after restoring it`;
+      if ((await host.digestFile(change.target))?.sha256 !== op.sha256) return `${change.target} content differs after restoring it`;
+      if (st.mode !== op.mode) return `${change.target} has mode ${modeString(st.mode)}, wanted ${modeString(op.mode)}`;
+      if (st.uid !== op.uid || st.gid !== op.gid) return `${change.target} is owned ${st.uid}:${st.gid}, wanted ${op.uid}:${op.gid}`;
+      return null;
     case 'restore-symlink':
       if (st?.type !== 'symlink') return `${change.target} is not a symlink after restoring it`;
       if ((await host.readlink(change.target)) !== op.linkTarget) return `${change.target} does not point at ${op.linkTarget}`;
@@ -196,7 +214,13 @@ export async function applyChange(host: Host, change: Change, backupDir: string,
     if (change.op.type === 'rename-over' && (await host.lstat(change.op.from))?.type !== 'file') {
       return { status: 'skipped', message: `${change.op.from} is gone since it was planned; left alone.` };
     }
-    const backups = await backupForChange(host, change, backupDir);
+    let backups: BackupRecord[];
+    try {
+      backups = await backupForChange(host, change, backupDir);
+    } catch (err) {
+      // A full or read-only state dir: nothing is changed without its backup.
+      return { status: 'failed', message: `could not back up ${change.target} first, so it was left as it is: ${errorMessage(err)}` };
+    }
     await hooks.beforeAct?.(backups, before);
     await perform(host, change);
     const after = await currentFingerprint(host, change);

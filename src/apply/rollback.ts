@@ -22,7 +22,7 @@ import { displayContent } from '../kinds/shared/content.js';
 import { fingerprintOf, modeString } from '../kinds/shared/fingerprint.js';
 import { applyPlan, type ApplyResult } from './apply-plan.js';
 import { vouchForRecord, type BackupRecord } from './backup.js';
-import { changedSomething, describeDamaged, readStateRuns, rolledBackBy, type DamagedRun, type RunRecord, type RunStep } from './history.js';
+import { defaultRollbackTarget, describeDamaged, readStateRuns, type DamagedRun, type RunRecord, type RunStep } from './history.js';
 import { noticeInterruptedRuns } from './interrupted.js';
 import { newRunId, RUN_ID_PATTERN } from './run-id.js';
 import { DEFAULT_STATE_DIR, stateLayout, stateOwnerUid } from './state-dir.js';
@@ -72,11 +72,7 @@ export function chooseRun(runs: RunRecord[], stateDir: string, runId?: string, d
     }
     return run;
   }
-  const undone = rolledBackBy(runs);
-  const candidates = runs.filter(
-    (r) => r.operation === 'apply' && r.outcome !== 'running' && changedSomething(r) && (undone.get(r.runId) ?? []).length === 0,
-  );
-  const run = candidates.at(-1);
+  const run = defaultRollbackTarget(runs);
   if (!run) {
     throw new UserError(
       `no apply run to roll back in ${stateLayout(stateDir).runs}: none changed anything, or each was rolled back already. ` +
@@ -94,7 +90,8 @@ interface PathState {
 
 async function observe(host: Host, p: string): Promise<PathState> {
   const stat = await host.lstat(p);
-  if (stat?.type === 'file') return { stat, sha: sha256((await host.readFile(p, stat)) ?? Buffer.alloc(0)) };
+  // Streamed: a large file is hashed, never loaded.
+  if (stat?.type === 'file') return { stat, sha: (await host.digestFile(p, stat))?.sha256 ?? sha256(Buffer.alloc(0)) };
   if (stat?.type === 'symlink') return { stat, link: await host.readlink(p) };
   return { stat };
 }
@@ -142,6 +139,8 @@ function matchesIntended(step: RunStep, s: PathState, from: PathState | null): b
       const moved = recordFor(step, op.from);
       return moved !== undefined && from?.stat === null && matchesRecord(s, { ...moved, path: step.change.target });
     }
+    case 'restore-file':
+      return st?.type === 'file' && st.mode === op.mode && st.uid === op.uid && st.gid === op.gid && s.sha === op.sha256;
     case 'restore-symlink':
       return st?.type === 'symlink' && s.link === op.linkTarget && st.uid === op.uid && st.gid === op.gid;
     case 'make-directory':
@@ -164,8 +163,11 @@ interface Builder {
   notes: Note[];
 }
 
-/** Refuses a backup record that its copy and .meta.json do not vouch for; the bytes for a file. */
-async function vouched(host: Host, ctx: RestoreContext, r: BackupRecord): Promise<Buffer | undefined> {
+/** Files up to this size go back inline (write-file, shown as a diff); larger ones are streamed from the copy (restore-file). */
+const INLINE_RESTORE_MAX = 1024 * 1024;
+
+/** Refuses a backup record that its copy and .meta.json do not vouch for. */
+async function vouched(host: Host, ctx: RestoreContext, r: BackupRecord): Promise<void> {
   const v = await vouchForRecord(host, ctx.backupDir, r, stateOwnerUid());
   if (!v.ok) {
     throw new UserError(
@@ -173,7 +175,22 @@ async function vouched(host: Host, ctx: RestoreContext, r: BackupRecord): Promis
         `Rollback puts back only what reconcile itself backed up, so nothing was changed. Restore ${r.path} by hand or from another backup.`,
     );
   }
-  return v.bytes;
+}
+
+/** A vouched-for small copy's bytes, checked again as read (they could change after the digest); null for a large one. */
+async function inlineBytes(host: Host, r: BackupRecord): Promise<Buffer | null> {
+  if (r.copy === undefined || (r.size ?? 0) > INLINE_RESTORE_MAX) return null;
+  const bytes = await host.readFile(r.copy);
+  if (bytes === null || sha256(bytes) !== r.sha256) {
+    throw new UserError(`the backup copy ${r.copy} changed while rollback was reading it (sha256 differs); nothing was changed. Run --rollback again.`);
+  }
+  return bytes;
+}
+
+/** A file's text for a diff; a large one is named by its size, never loaded. */
+async function shownContent(host: Host, p: string, st: FileStat): Promise<string | null> {
+  if (st.size > INLINE_RESTORE_MAX) return `(${st.size} bytes, too large to show)\n`;
+  return displayContent(await host.readFile(p, st));
 }
 
 interface RestoreContext {
@@ -204,36 +221,49 @@ async function restorePath(host: Host, step: RunStep, target: string, out: Build
       target,
       action: 'delete',
       summary: `remove ${target}: it did not exist before run ${runId}`,
-      ...(st?.type === 'file' ? { content: { before: displayContent(await host.readFile(target, st)), after: null } } : {}),
+      ...(st?.type === 'file' ? { content: { before: await shownContent(host, target, st), after: null } } : {}),
       expect: fingerprintOf(st),
       op: { type: 'remove', recursive: st.type === 'dir' },
     });
     return;
   }
   for (const r of records) {
-    const bytes = await vouched(host, ctx, r);
+    await vouched(host, ctx, r);
+    const now = await observe(host, r.path);
     // Already as before (a rollback that died part way restored it): nothing to do.
-    if (matchesRecord(await observe(host, r.path), r)) continue;
-    const st = await host.lstat(r.path);
+    if (matchesRecord(now, r)) continue;
+    const st = now.stat;
     const expect = fingerprintOf(st);
     const action = actionFor(st, r);
     const owner = `${modeString(r.mode)} ${r.uid}:${r.gid}`;
     switch (r.type) {
       case 'file': {
-        if (bytes === undefined) throw new UserError(`the backup of ${r.path} has no copy of its bytes; restore it by hand.`);
-        const current = st?.type === 'file' ? await host.readFile(r.path, st) : null;
-        if (current !== null && current.equals(bytes)) {
+        if (r.copy === undefined || r.sha256 === undefined) throw new UserError(`the backup of ${r.path} has no copy of its bytes; restore it by hand.`);
+        if (st?.type === 'file' && now.sha === r.sha256) {
           // Only the mode or owner differ: put them back in place, as apply changed them
           // (the same inode, and no write into the directory that would change its own fingerprint).
-          out.changes.push(attributesBack(base, r, st!, expect, runId));
+          out.changes.push(attributesBack(base, r, st, expect, runId));
           break;
         }
+        const bytes = await inlineBytes(host, r);
+        if (bytes === null) {
+          out.changes.push({
+            ...base,
+            target: r.path,
+            action,
+            summary: `put back ${r.path} as before run ${runId} (${owner}, ${r.size ?? 0} bytes streamed from ${r.copy})`,
+            expect,
+            op: { type: 'restore-file', from: r.copy, sha256: r.sha256, size: r.size ?? 0, mode: r.mode, uid: r.uid, gid: r.gid, xattrs: r.xattrs ?? {} },
+          });
+          break;
+        }
+        const current = st?.type === 'file' ? await shownContent(host, r.path, st) : null;
         out.changes.push({
           ...base,
           target: r.path,
           action,
           summary: `put back ${r.path} as before run ${runId} (${owner})`,
-          content: { before: displayContent(current), after: displayContent(bytes) },
+          content: { before: current, after: displayContent(bytes) },
           expect,
           op: { type: 'write-file', contentBase64: bytes.toString('base64'), mode: r.mode, uid: r.uid, gid: r.gid, xattrs: r.xattrs ?? {} },
         });

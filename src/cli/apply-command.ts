@@ -5,6 +5,7 @@ import { markPrunable, withPrune } from '../plan/prune.js';
 import { withHandlers } from '../plan/attach-handlers.js';
 import { applyPlan, type ApplyResult, type ChangeOutcome } from '../apply/apply-plan.js';
 import { formatBytes } from '../apply/history.js';
+import { DEFAULT_RETENTION, type RetentionPolicy } from '../apply/retention.js';
 import { refuseStateDirTargets, stateLayout } from '../apply/state-dir.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { oneLine } from '../plan/render-escape.js';
@@ -22,6 +23,11 @@ import { progressOn } from './progress.js';
 export function outcomeJson(o: ChangeOutcome): Record<string, string> {
   const { resource, kind, target, action } = o.change;
   return { resource, kind, target, action, status: o.status, message: o.message };
+}
+
+/** The retention policy of an apply: --keep-runs / --keep-days over the defaults. */
+export function retentionOf(args: CliArgs): RetentionPolicy {
+  return { keepRuns: args.keepRuns ?? DEFAULT_RETENTION.keepRuns, keepDays: args.keepDays ?? DEFAULT_RETENTION.keepDays };
 }
 
 /** The outcome lines of an apply or rollback; with `onlyProblems`, the skipped and failed ones only (--quiet). */
@@ -73,6 +79,10 @@ export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, 
     out.push(`  ${tag} handler ${h.id}: ${oneLine(h.command.join(' '))}${h.status === 'ran' ? '' : `\n          ${h.message.split('\n').map(oneLine).join('\n          ')}`}`);
   }
   if (result.outcomes.length > 0) out.push(`Backups: ${stateLayout(stateDir).backups(result.runId)} (${formatBytes(result.backupBytes)})`);
+  if (result.pruned) {
+    const n = result.pruned.runs.length;
+    out.push(`Pruned ${n} old run${n === 1 ? '' : 's'} (${formatBytes(result.pruned.bytes)} of backups): ${result.pruned.runs.join(', ')}`);
+  }
   out.push(applySummaryLine(before, result));
   const failedHandlers = result.handlers.filter((h) => h.status === 'failed').map((h) => h.id);
   if (failedHandlers.length) out.push(`Handler failed: ${failedHandlers.join(', ')}; the apply failed.`);
@@ -99,6 +109,7 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
     lockTimeoutSeconds: args.lockTimeout,
     desiredFiles: desired.files,
     replan,
+    retention: retentionOf(args),
     onProgress: (done, total, target) => progress.update('applying', done, total, target),
   });
   const plan = result.plan;
@@ -133,6 +144,7 @@ export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateD
           ...(result.handlers.length ? { handlers: result.handlers } : {}),
           ...(plan.partial ? { partial: plan.partial } : {}),
           backupBytes: result.backupBytes,
+          ...(result.pruned ? { pruned: result.pruned } : {}),
         },
         null,
         2,

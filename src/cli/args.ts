@@ -38,10 +38,13 @@ export interface CliArgs {
   detailedExitcode: boolean;
   /** --report-merge DIR: the fetched per-host reports. */
   reportDir?: string;
+  /** --apply --keep-runs N / --keep-days D: retention of old runs (defaults in src/apply/retention.ts). */
+  keepRuns?: number;
+  keepDays?: number;
 }
 
 const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback', 'report-merge'];
-const VALUE_FLAGS = ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target'] as const;
+const VALUE_FLAGS = ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target', 'keep-runs', 'keep-days'] as const;
 const REPEATABLE: readonly string[] = ['rules', 'target'];
 const BOOLEAN_FLAGS = ['force', 'insecure-config', 'no-color', 'quiet', 'detailed-exitcode'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
@@ -59,7 +62,7 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
   plan: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target', 'no-color', 'quiet'], formats: ['text', 'json', 'markdown'] },
-  apply: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode'], formats: ['text', 'json'] },
+  apply: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode', 'keep-runs', 'keep-days'], formats: ['text', 'json'] },
   check: { flags: ['desired', 'source', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
   validate: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'insecure-config', 'no-color'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format', 'no-color'], formats: ['text', 'json'] },
@@ -202,6 +205,14 @@ export function parseArgs(argv: string[]): CliArgs {
       case 'plan-file':
         args.planFile = value;
         break;
+      case 'keep-runs':
+        if (!/^[1-9]\d{0,5}$/.test(value)) throw usageError(`--keep-runs takes a whole number of runs, at least 1 (the newest run is always kept), not "${value}".`);
+        args.keepRuns = Number(value);
+        break;
+      case 'keep-days':
+        if (!/^\d{1,5}(\.\d+)?$/.test(value)) throw usageError(`--keep-days takes a number of days (0 or more), not "${value}".`);
+        args.keepDays = Number(value);
+        break;
       case 'target':
         if (value === '') throw usageError('--target needs a resource id, a path or a group name, not "".');
         args.targets.push(value);
@@ -227,8 +238,9 @@ Usage:
   reconcile --plan     [--desired PATH] [--source DIR] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
                        [--out FILE] [--target ID_OR_TARGET]...
   reconcile --apply    [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
-                       [--insecure-config] [--target ID_OR_TARGET]... [--detailed-exitcode]
+                       [--insecure-config] [--target ID_OR_TARGET]... [--detailed-exitcode] [--keep-runs N] [--keep-days D]
   reconcile --apply    --plan-file FILE [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--detailed-exitcode]
+                       [--keep-runs N] [--keep-days D]
   reconcile --check    [--desired PATH] [--source DIR] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
                        [--insecure-config] [--target ID_OR_TARGET]...
   reconcile --validate [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
@@ -257,6 +269,8 @@ Options:
   --no-color         no colour on a terminal (also: NO_COLOR set; FORCE_COLOR forces colour)
   --quiet            print only errors and the final summary line
   --detailed-exitcode  with --apply: exit 2 when changes were applied and the host converged
+  --keep-runs N      with --apply: keep at least the newest N runs' journals and backups (default 20)
+  --keep-days D      with --apply: keep at least the runs of the last D days (default 30); older runs beyond both are pruned
 
 Exit codes:
   --plan      0 host matches, 2 changes pending, 1 error

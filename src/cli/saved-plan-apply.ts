@@ -14,7 +14,7 @@ import { embeddedResources } from '../plan/embedded-desired.js';
 import { readSavedPlan } from '../plan/saved-plan-read.js';
 import { hostIdentity, type SavedPlan } from '../plan/saved-plan.js';
 import type { Plan } from '../plan/types.js';
-import { reportApply } from './apply-command.js';
+import { reportApply, retentionOf } from './apply-command.js';
 import type { CliArgs } from './args.js';
 import { checkConfigTrust } from './config-trust.js';
 import { openHost, stateDirOf } from './context.js';
@@ -59,6 +59,7 @@ export async function savedPlanApplyCommand(args: CliArgs, file: string, io: Out
     lockTimeoutSeconds: args.lockTimeout,
     desiredFiles: saved.desired.files.map((f) => f.path),
     verifyUnderLock: () => refuseIfStale(host, saved),
+    retention: retentionOf(args),
   });
   const after = await buildPlan(host, resources, saved.targets, undefined, stateDir);
   return reportApply(plan, result, after, stateDir, args, io);

@@ -9,15 +9,16 @@ import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConfinementError } from '../errors.js';
+import { ConfinementError, UserError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
-import { writeNewFile } from './new-file.js';
+import { fillNewFile, writeNewFile } from './new-file.js';
 import { fileTypeOf, holdObject, type HeldObject } from './held-object.js';
 import { removeTreeAt } from './remove-tree.js';
 import { bwrapArgs, mountPoints, type Shadow } from './sandbox.js';
+import { copySparse, CopyReadError, digestOf } from './sparse-copy.js';
 import { CAPABILITY, readXattrs, writeXattrs, type Xattrs } from './xattrs.js';
-import type { FileStat, Host, ObjectIdentity, RunOptions, RunResult, SandboxSpec, WriteOptions } from './types.js';
+import type { CopyOptions, FileDigest, FileStat, Host, ObjectIdentity, RunOptions, RunResult, SandboxSpec, WriteOptions } from './types.js';
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -131,8 +132,9 @@ const ERRNO_TEXT: Record<string, string> = {
 /**
  * System errors name the running machine's path (with the --root prefix);
  * people see the path as inside the root, what failed, and the errno code.
+ * A UserError: the machine said no (a full disk, a read-only mount), not a bug.
  */
-export class HostIoError extends Error {
+export class HostIoError extends UserError {
   constructor(
     message: string,
     readonly code: string,
@@ -146,6 +148,12 @@ function hostError(err: unknown, action: string, insidePath: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (err instanceof ConfinementError || err instanceof HostIoError || typeof code !== 'string') return err;
   return new HostIoError(`cannot ${action} ${insidePath}: ${ERRNO_TEXT[code] ?? 'system error'} (${code})`, code);
+}
+
+/** A failed read of a streamed copy's source names the source, not the copy. */
+function readError(err: unknown, insidePath?: string): unknown {
+  if (!(err instanceof CopyReadError)) return err;
+  return insidePath === undefined ? err.cause : hostError(err.cause, 'read', insidePath);
 }
 
 export class RootedHost implements Host {
@@ -274,6 +282,75 @@ export class RootedHost implements Host {
     return this.withHeld(p, await this.realPath(p), 'read the extended attributes of', { expect, purpose: 'read' }, (held) =>
       held.stat.isSymbolicLink() ? Promise.resolve({}) : readXattrs(held.via, p),
     );
+  }
+
+  /**
+   * Runs `fn` on a read descriptor of the regular file at `p`, opened through
+   * the held (checked) object, never by name again; null when missing or not
+   * a regular file (a device would talk to its driver, a FIFO block).
+   */
+  private async withReadable<T>(p: string, expect: ObjectIdentity | undefined, fn: (handle: FileHandle) => Promise<T>): Promise<T | null> {
+    try {
+      const real = await this.realPath(p, true);
+      return await this.withHeld(p, real, 'read', { expect, purpose: 'read' }, async (held) => {
+        if (!held.stat.isFile()) return null;
+        // /proc/self/fd/N of the O_PATH descriptor re-opens that very inode; without /proc, never a swapped-in link.
+        const handle = await fs.open(held.via, fsc.O_RDONLY | (held.byDescriptor ? 0 : fsc.O_NOFOLLOW));
+        try {
+          const st = await handle.stat();
+          if (st.dev !== held.stat.dev || st.ino !== held.stat.ino) {
+            throw new ConfinementError(`${p} was swapped while reconcile was opening it to read: refused, nothing read.`);
+          }
+          return await fn(handle);
+        } finally {
+          await handle.close();
+        }
+      });
+    } catch (err) {
+      // Missing source only: an error naming another path (the copy's) is that path's.
+      if (isMissing(err) && !(err instanceof HostIoError)) return null;
+      throw err;
+    }
+  }
+
+  async digestFile(p: string, expect?: ObjectIdentity): Promise<FileDigest | null> {
+    return this.withReadable(p, expect, (handle) => digestOf(handle).catch((err: unknown) => Promise.reject(readError(err))));
+  }
+
+  async copyFileAtomic(from: string, to: string, opts: CopyOptions): Promise<FileDigest> {
+    const digest = await this.withReadable(from, opts.source, (src) =>
+      this.inPinnedParent(to, 'write', async (dir, name) => {
+        const carried = await this.xattrsToCarry(to, dir, name, opts);
+        const tmp = path.join(dir, tempNameFor(name));
+        const copied = await fillNewFile(
+          tmp,
+          async (dst) => {
+            const d = await copySparse(src, dst).catch((err: unknown) => Promise.reject(readError(err, from)));
+            if (opts.sha256 !== undefined && d.sha256 !== opts.sha256) {
+              throw new UserError(`refusing to put ${from} at ${to}: its bytes changed since they were checked (sha256 differs); nothing was replaced.`);
+            }
+            return d;
+          },
+          {
+            mode: opts.mode,
+            uid: opts.uid,
+            gid: opts.gid,
+            afterWrite: () => faultPoint('write-temp'),
+            ...(Object.keys(carried).length > 0 ? { beforeMode: (f: string) => writeXattrs(f, carried, to) } : {}),
+          },
+        );
+        try {
+          await this.refuseIfChanged(to, dir, name, opts.unchangedSince);
+        } catch (err) {
+          await fs.rm(tmp, { force: true });
+          throw err;
+        }
+        await renameIntoPlace(tmp, path.join(dir, name), dir);
+        return copied;
+      }),
+    );
+    if (digest === null) throw new HostIoError(`cannot copy ${from}: it is missing or not a regular file`, 'ENOENT');
+    return digest;
   }
 
   async readText(p: string): Promise<string | null> {

@@ -55,6 +55,19 @@ export interface WriteOptions {
   unchangedSince?: Unchanged | 'absent';
 }
 
+export interface CopyOptions extends WriteOptions {
+  /** Refuse before the rename unless the bytes copied have this sha256 (a vouched-for backup). */
+  sha256?: string;
+  /** Refuse unless the source read is this object (the one probed), not a swap. */
+  source?: ObjectIdentity;
+}
+
+/** Size and sha256 of a file's bytes, computed as they stream past. */
+export interface FileDigest {
+  size: number;
+  sha256: string;
+}
+
 export interface RunOptions {
   /** Milliseconds before the command is killed; default 30 s. */
   timeoutMs?: number;
@@ -104,6 +117,11 @@ export interface Host {
   readText(path: string): Promise<string | null>;
   /** Extended attributes (name -> base64: ACLs, capabilities, user.*) of the object itself; {} for a symlink. */
   readXattrs(path: string, expect?: ObjectIdentity): Promise<Record<string, string>>;
+  /**
+   * Size and sha256 of a regular file, streamed (never the whole file in
+   * memory); null when missing or not a regular file. `expect` as for readFile.
+   */
+  digestFile(path: string, expect?: ObjectIdentity): Promise<FileDigest | null>;
   readlink(path: string): Promise<string>;
   /** Entry names of a directory, sorted; [] when missing or not a directory. */
   readdir(path: string): Promise<string[]>;
@@ -112,6 +130,13 @@ export interface Host {
 
   /** Atomic replace: temp file in the same directory, fsync, rename, fsync dir. */
   writeFileAtomic(path: string, data: Buffer | string, opts: WriteOptions): Promise<void>;
+  /**
+   * Atomic copy of the regular file `from` to `to` (temp file, fsync,
+   * rename), as writeFileAtomic: streamed in 1 MiB chunks, all-zero blocks
+   * left as holes, read through a descriptor of the object checked. Returns
+   * the size and sha256 of the bytes copied.
+   */
+  copyFileAtomic(from: string, to: string, opts: CopyOptions): Promise<FileDigest>;
   /** Creates a symlink atomically (temp link + rename). */
   symlinkAtomic(target: string, path: string): Promise<void>;
   /** Creates a file only if nothing is there (O_EXCL); false when something is. For locks. */

@@ -4,7 +4,7 @@
 // what reconcile created and what is still as it left it: a file whose bytes
 // or type changed since is someone else's now and stays, with a note.
 
-import { listRuns, type RunStep } from '../apply/history.js';
+import { listRuns, type RunRecord, type RunStep } from '../apply/history.js';
 import type { Host } from '../host/types.js';
 import { fingerprintOf } from '../kinds/shared/fingerprint.js';
 import { kindDefinition } from '../kinds/registry.js';
@@ -22,6 +22,34 @@ export function markPrunable(plan: Plan, resources: Resource[]): Plan {
   return { ...plan, changes: plan.changes.map((c) => (claims(c) ? { ...c, prune: true } : c)) };
 }
 
+/** A path a `prune: true` resource created: the create's run, and the step (maybe of a later run) it must still look like. */
+export interface PruneClaim {
+  change: Change;
+  runId: string;
+  step: RunStep;
+  /** The run of `step` (retention keeps it, and the create's run, while the claim lives). */
+  stepRunId: string;
+}
+
+/** The live claims in runs (oldest first), by path. */
+export function pruneClaims(runs: RunRecord[]): Map<string, PruneClaim> {
+  const created = new Map<string, PruneClaim>();
+  for (const run of runs) {
+    for (const step of run.steps) {
+      if (step.status !== 'applied') continue;
+      // The latest applied change of a path decides: a later create without prune, or a delete, ends
+      // the claim; an update of a claimed path keeps it, and is what the path must still look like.
+      const { target, action } = step.change;
+      const claim = created.get(target);
+      if (action === 'create' && step.change.prune === true) created.set(target, { change: step.change, runId: run.runId, step, stepRunId: run.runId });
+      else if (action === 'update' && claim) {
+        created.set(target, { change: { ...step.change, resource: claim.change.resource }, runId: claim.runId, step, stepRunId: run.runId });
+      } else created.delete(target);
+    }
+  }
+  return created;
+}
+
 /** Adds a "delete (no longer declared)" change for each created path no resource declares now. */
 export async function withPrune(host: Host, plan: Plan, resources: Resource[], stateDir: string): Promise<Plan> {
   // A partial run (--target) sees only part of the desired state: it never prunes.
@@ -31,19 +59,7 @@ export async function withPrune(host: Host, plan: Plan, resources: Resource[], s
     if (kindDefinition(r.kind).namespace !== 'path') continue;
     for (const t of kindDefinition(r.kind).literalTargets(r)) declared.add(t.target);
   }
-  const created = new Map<string, { change: Change; runId: string; step: RunStep }>();
-  for (const run of await listRuns(host, stateDir)) {
-    for (const step of run.steps) {
-      if (step.status !== 'applied') continue;
-      // The latest applied change of a path decides: a later create without prune, or a delete, ends
-      // the claim; an update of a claimed path keeps it, and is what the path must still look like.
-      const { target, action } = step.change;
-      const claim = created.get(target);
-      if (action === 'create' && step.change.prune === true) created.set(target, { change: step.change, runId: run.runId, step });
-      else if (action === 'update' && claim) created.set(target, { change: { ...step.change, resource: claim.change.resource }, runId: claim.runId, step });
-      else created.delete(target);
-    }
-  }
+  const created = pruneClaims(await listRuns(host, stateDir));
   const changes: Change[] = [];
   const notes = [...plan.notes];
   for (const [target, { change, runId, step }] of created) {

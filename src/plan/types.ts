@@ -52,6 +52,22 @@ export type Operation =
     }
   /** A symlink with its exact target and owner (the symlink kind; rollback of a removed link). */
   | { type: 'restore-symlink'; linkTarget: string; uid: number; gid: number }
+  /**
+   * Rollback only: put a large backup's bytes back from its copy in the
+   * backups, streamed and keeping holes (too large to carry base64 in the
+   * plan); refused before the rename unless the bytes have this sha256.
+   */
+  | {
+      type: 'restore-file';
+      from: string;
+      sha256: string;
+      size: number;
+      mode: number;
+      uid: number;
+      gid: number;
+      /** The extended attributes the file had (name -> base64), put back exactly. */
+      xattrs?: Record<string, string>;
+    }
   /** A directory (the directory kind; rollback of a removed directory). */
   | { type: 'make-directory'; mode: number; uid: number; gid: number }
   /** systemctl enable/disable (enable) and start/stop (start); unset = leave. */

@@ -13,6 +13,8 @@ import { loadDesiredState } from '../../src/model/load.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 import { liveView, result } from '../helpers/live-view.js';
 import { makeRoot, type TempRoot } from '../helpers/temp-root.js';
+import { execa } from 'execa';
+import { bin, ensureBuilt } from './built-cli.js';
 import { captureOutput, snapshot } from './snapshot.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\nalice:x:1001:1001::/home/alice:/bin/bash\nbob:x:1002:1002::/home/bob:/bin/bash\n';
@@ -149,5 +151,98 @@ describe('read-only targets and a full disk', () => {
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/ENOSPC/);
     expect(await fs.readFile(root.path('/etc/big.conf'), 'utf8')).toBe('y'.repeat(64 * 1024));
+  });
+
+  it('a backup that cannot be written fails that target only, saying so; the others apply; never an internal error', async () => {
+    // Backups on their own full tmpfs; the journal (runs/) still has room.
+    const why = tryMount('/var/lib/reconcile/backups', '16k');
+    if (why) {
+      console.log(`skipped: ${why}`);
+      return;
+    }
+    await fs.chmod(root.path('/var/lib/reconcile'), 0o700);
+    await fs.chmod(root.path('/var/lib/reconcile/backups'), 0o700);
+    await fs.writeFile(root.path('/etc/big.conf'), 'y'.repeat(64 * 1024));
+    const r = await apply(FILE('big', '/etc/big.conf', 'small\n') + FILE('a', '/etc/a.conf', 'a\n'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAILED\s+~ \/etc\/big.conf.*\n\s+could not back up \/etc\/big.conf first, so it was left as it is: cannot write \/var\/lib\/reconcile\/backups\/\S+\/etc\/big.conf\S*: no space left on device \(ENOSPC\)/);
+    expect(r.stdout).toContain('Apply: 1 applied, 0 skipped, 1 failed.');
+    expect(await fs.readFile(root.path('/etc/big.conf'), 'utf8')).toBe('y'.repeat(64 * 1024));
+    expect(await fs.readFile(root.path('/etc/a.conf'), 'utf8')).toBe('a\n');
+  });
+
+  it('a journal that cannot be written: the run stops before the next change and says what it did; never an internal error', async () => {
+    // One 4 KiB page for the journal: the first small change fits, the second one's begin record does not.
+    const why = tryMount('/var/lib/reconcile/runs', '4k');
+    if (why) {
+      console.log(`skipped: ${why}`);
+      return;
+    }
+    await fs.chmod(root.path('/var/lib/reconcile'), 0o700);
+    await fs.chmod(root.path('/var/lib/reconcile/runs'), 0o700);
+    const bulky = 'z'.repeat(4 * 1024) + '\n';
+    const r = await apply(FILE('a', '/etc/a.conf', 'a\n') + FILE('b', '/etc/b.conf', bulky) + FILE('c', '/etc/c.conf', 'c\n'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/internal error|This is a bug/);
+    expect(r.stderr).toMatch(/^reconcile: error: cannot append to \/var\/lib\/reconcile\/runs\/\S+\/journal.jsonl: no space left on device \(ENOSPC\)\. /);
+    expect(r.stderr).toContain('stopped before the next change');
+    expect(r.stderr).toContain('Before it stopped: 1 change(s) applied (/etc/a.conf)');
+    expect(await fs.readFile(root.path('/etc/a.conf'), 'utf8')).toBe('a\n');
+    // The change whose begin could not be journaled was not made, nor any after it.
+    await expect(fs.lstat(root.path('/etc/b.conf'))).rejects.toThrow();
+    await expect(fs.lstat(root.path('/etc/c.conf'))).rejects.toThrow();
+    // The lock is released: once there is room, the next apply finishes the job.
+    execFileSync('umount', [mounts.pop()!]);
+    const again = await apply(FILE('a', '/etc/a.conf', 'a\n') + FILE('b', '/etc/b.conf', bulky) + FILE('c', '/etc/c.conf', 'c\n'));
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(await fs.readFile(root.path('/etc/c.conf'), 'utf8')).toBe('c\n');
+  });
+
+  it('a rollback with a full state directory says so (path and cause) and changes nothing; never an internal error', async () => {
+    const why = tryMount('/var/lib/reconcile', '256k');
+    if (why) {
+      console.log(`skipped: ${why}`);
+      return;
+    }
+    await fs.chmod(root.path('/var/lib/reconcile'), 0o700);
+    const applied = await apply(FILE('a', '/etc/a.conf', 'a\n'));
+    expect(applied.code).toBe(0);
+    // Fill what is left of it.
+    await fs.writeFile(root.path('/var/lib/reconcile/filler'), Buffer.alloc(512 * 1024, 1)).catch(() => undefined);
+    const before = await snapshot(root.dir);
+    const io = captureOutput();
+    const code = await main(['--rollback', '--root', root.dir], io);
+    expect(code).toBe(1);
+    expect(io.stderr).not.toMatch(/internal error|This is a bug/);
+    expect(io.stderr).toMatch(/^reconcile: error: cannot \S+( \S+)? \/var\/lib\/reconcile\/\S+: no space left on device \(ENOSPC\)/);
+    const after = await snapshot(root.dir);
+    expect(after['/etc/a.conf']).toEqual(before['/etc/a.conf']);
+  });
+
+  it('EACCES on a target (root without CAP_DAC_OVERRIDE, a directory owned by another user): that target fails with the path and cause, the rest applies', async () => {
+    if (process.getuid?.() !== 0) {
+      console.log('skipped: needs root (to drop CAP_DAC_OVERRIDE from a root process)');
+      return;
+    }
+    await ensureBuilt();
+    await fs.mkdir(root.path('/srv/alice'), { recursive: true });
+    await fs.writeFile(root.path('/srv/alice/app.conf'), 'as it was\n');
+    await fs.chown(root.path('/srv/alice'), 1001, 1001);
+    await fs.chmod(root.path('/srv/alice'), 0o755);
+    const file = path.join(cfgDir, 'desired.yaml');
+    await fs.writeFile(file, `version: 1\nresources:\n${FILE('alice', '/srv/alice/app.conf', 'new\n')}${FILE('a', '/etc/a.conf', 'a\n')}`);
+    const caps = '-dac_override,-dac_read_search';
+    const r = await execa('setpriv', [`--inh-caps=${caps}`, `--bounding-set=${caps}`, '--', process.execPath, bin, '--apply', '--desired', file, '--root', root.dir], {
+      reject: false,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/FAILED\s+~ \/srv\/alice\/app.conf.*\n\s+cannot write \/srv\/alice\/app.conf: permission denied \(EACCES\)/);
+    expect(r.stdout).toContain('Apply: 1 applied, 0 skipped, 1 failed.');
+    expect(await fs.readFile(root.path('/srv/alice/app.conf'), 'utf8')).toBe('as it was\n');
+    expect(await fs.readdir(root.path('/srv/alice'))).toEqual(['app.conf']);
+    expect(await fs.readFile(root.path('/etc/a.conf'), 'utf8')).toBe('a\n');
   });
 });
