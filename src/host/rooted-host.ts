@@ -339,13 +339,7 @@ export class RootedHost implements Host {
             ...(Object.keys(carried).length > 0 ? { beforeMode: (f: string) => writeXattrs(f, carried, to) } : {}),
           },
         );
-        try {
-          await this.refuseIfChanged(to, dir, name, opts.unchangedSince);
-        } catch (err) {
-          await fs.rm(tmp, { force: true });
-          throw err;
-        }
-        await renameIntoPlace(tmp, path.join(dir, name), dir);
+        await this.installTemp(tmp, to, dir, name, opts.unchangedSince);
         return copied;
       }),
     );
@@ -480,14 +474,19 @@ export class RootedHost implements Host {
         afterWrite: () => faultPoint('write-temp'),
         ...(Object.keys(carried).length > 0 ? { beforeMode: (f: string) => writeXattrs(f, carried, p) } : {}),
       });
-      try {
-        await this.refuseIfChanged(p, dir, name, opts.unchangedSince);
-      } catch (err) {
-        await fs.rm(tmp, { force: true });
-        throw err;
-      }
-      await renameIntoPlace(tmp, path.join(dir, name), dir);
+      await this.installTemp(tmp, p, dir, name, opts.unchangedSince);
     });
+  }
+
+  /** Renames a written temp file over `name`, unless what is there changed since it was checked (then the temp goes). */
+  private async installTemp(tmp: string, p: string, dir: string, name: string, since: WriteOptions['unchangedSince']): Promise<void> {
+    try {
+      await this.refuseIfChanged(p, dir, name, since);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await renameIntoPlace(tmp, path.join(dir, name), dir);
   }
 
   /** The extended attributes the new file gets: as asked, or those of the file it replaces. */

@@ -51,8 +51,8 @@ async function writeNonZero(dst: FileHandle, chunk: Buffer, offset: number): Pro
   if (runStart >= 0) await dst.write(chunk, runStart, chunk.length - runStart, offset + runStart);
 }
 
-/** Copies all of `src` into the empty file `dst`, streamed, keeping holes; returns its size and sha256. */
-export async function copySparse(src: FileHandle, dst: FileHandle): Promise<CopyDigest> {
+/** Reads all of `src` in chunks, hashing on the way; `each` sees every chunk at its offset. */
+async function streamed(src: FileHandle, each: (chunk: Buffer, offset: number) => Promise<void> | void): Promise<CopyDigest> {
   const hash = createHash('sha256');
   const buf = Buffer.allocUnsafe(CHUNK);
   let size = 0;
@@ -61,24 +61,21 @@ export async function copySparse(src: FileHandle, dst: FileHandle): Promise<Copy
     if (n === 0) break;
     const chunk = buf.subarray(0, n);
     hash.update(chunk);
-    await writeNonZero(dst, chunk, size);
+    await each(chunk, size);
     size += n;
   }
-  // Sets the length, so trailing zero blocks are a hole too.
-  await dst.truncate(size);
   return { size, sha256: hash.digest('hex') };
 }
 
+/** Copies all of `src` into the empty file `dst`, streamed, keeping holes; returns its size and sha256. */
+export async function copySparse(src: FileHandle, dst: FileHandle): Promise<CopyDigest> {
+  const digest = await streamed(src, (chunk, offset) => writeNonZero(dst, chunk, offset));
+  // Sets the length, so trailing zero blocks are a hole too.
+  await dst.truncate(digest.size);
+  return digest;
+}
+
 /** The size and sha256 of an open file, streamed. */
-export async function digestOf(src: FileHandle): Promise<CopyDigest> {
-  const hash = createHash('sha256');
-  const buf = Buffer.allocUnsafe(CHUNK);
-  let size = 0;
-  for (;;) {
-    const n = await readChunk(src, buf, size);
-    if (n === 0) break;
-    hash.update(buf.subarray(0, n));
-    size += n;
-  }
-  return { size, sha256: hash.digest('hex') };
+export function digestOf(src: FileHandle): Promise<CopyDigest> {
+  return streamed(src, () => undefined);
 }
