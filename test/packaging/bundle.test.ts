@@ -77,6 +77,31 @@ describeBuilt('the shipped bundle', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, SLOW);
 
+  it('reads an edited built-in rule as edited, and refuses a broken one with file:line:column (the prebuilt rules are only for the shipped text)', async () => {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-bundle-rules-'));
+    try {
+      await fs.cp(standalone, copy, { recursive: true });
+      const ruleFile = path.join(copy, 'rules/nvidia-smi-wrapper.yaml');
+      const shipped = await fs.readFile(ruleFile, 'utf8');
+      const args = ['--plan', '--format', 'json', '--desired', desired, '--root', incidentHost];
+      const severities = async () => {
+        const r = await run(path.join(copy, 'bundle/reconcile.mjs'), args, {}, os.tmpdir());
+        const findings = (JSON.parse(r.stdout) as { findings: { rule: string; severity: string }[] }).findings;
+        return [...new Set(findings.filter((f) => f.rule === 'nvidia-smi-wrapper').map((f) => f.severity))];
+      };
+      expect(await severities()).toEqual(['critical']);
+      await fs.writeFile(ruleFile, shipped.replace('severity: critical', 'severity: info'));
+      expect(await severities()).toEqual(['info']);
+      await fs.writeFile(ruleFile, shipped.replace('severity: critical', 'severity: [critical'));
+      const broken = await run(path.join(copy, 'bundle/reconcile.mjs'), args, {}, os.tmpdir());
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toMatch(/rules\/nvidia-smi-wrapper\.yaml:\d+:\d+: /);
+      expect(broken.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
+  }, SLOW);
+
   it('has no crash-test fault hook: RECONCILE_FAULT_AFTER does not stop an apply', async () => {
     const shipped = await filesUnder(bundleDir);
     for (const f of shipped.filter((f) => f.endsWith('.mjs'))) {
