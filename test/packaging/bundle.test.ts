@@ -102,6 +102,26 @@ describeBuilt('the shipped bundle', () => {
     }
   }, SLOW);
 
+  it('plans and validates without reading what those modes do not use: execa, the rule validator (the shipped rules are prebuilt), the saved-plan writer, apply', async () => {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-bundle-lazy-'));
+    try {
+      await fs.cp(standalone, copy, { recursive: true });
+      const chunks = path.join(copy, 'bundle/chunks');
+      const unused = (await fs.readdir(chunks)).filter((f) => /^(execa|rule|save-plan|apply-command|rollback-command|history-command)-[A-Z0-9]+\.mjs$/.test(f));
+      expect(unused.map((f) => f.replace(/-[A-Z0-9]+\.mjs$/, '')).sort()).toEqual(['apply-command', 'execa', 'history-command', 'rollback-command', 'rule', 'save-plan']);
+      for (const f of unused) await fs.rm(path.join(chunks, f));
+      for (const args of [
+        ['--plan', '--desired', desired, '--root', incidentHost],
+        ['--validate', '--desired', desired],
+      ]) {
+        const [lean, full] = await Promise.all([run(path.join(copy, 'bundle/reconcile.mjs'), args, {}, os.tmpdir()), run(bundle(), args, {}, os.tmpdir())]);
+        expect({ args, ...lean }).toEqual({ args, ...full });
+      }
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
+  }, SLOW);
+
   it('has no crash-test fault hook: RECONCILE_FAULT_AFTER does not stop an apply', async () => {
     const shipped = await filesUnder(bundleDir);
     for (const f of shipped.filter((f) => f.endsWith('.mjs'))) {
