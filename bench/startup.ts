@@ -41,16 +41,21 @@ const haveTime = existsSync(TIME);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'reconcile-startup-'));
 const timeOut = path.join(tmp, 'time');
 
-/** One run under /usr/bin/time (wall, user+sys, max RSS); without it, wall time only. */
+/**
+ * One run under /usr/bin/time (user+sys, max RSS); without it, wall time only.
+ * Wall time is taken here, to the microsecond: time's %e has 10 ms steps,
+ * coarse next to a 0.1 s `node -e 0` (time itself adds one fork+exec to both).
+ */
 function measure(cmd: string[]): Sample {
+  const t0 = performance.now();
   if (!haveTime) {
-    const t0 = performance.now();
     spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
     return { wall: (performance.now() - t0) / 1000, cpu: NaN, rssKb: null };
   }
-  spawnSync(TIME, ['-f', '%e %U %S %M', '-o', timeOut, ...cmd], { stdio: 'ignore' });
-  const [e, u, s, m] = readFileSync(timeOut, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall: e!, cpu: u! + s!, rssKb: m! };
+  spawnSync(TIME, ['-f', '%U %S %M', '-o', timeOut, ...cmd], { stdio: 'ignore' });
+  const wall = (performance.now() - t0) / 1000;
+  const [u, s, m] = readFileSync(timeOut, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { wall, cpu: u! + s!, rssKb: m! };
 }
 
 const median = (xs: number[]): number => {
@@ -65,6 +70,7 @@ const modes: { name: string; args: string[]; goal: number }[] = [
 ];
 const RSS_GOAL_MB = 60;
 
+const loadBefore = os.loadavg()[0]!;
 const base: Sample[] = [];
 const runs = new Map<string, Sample[]>();
 for (let r = 0; r < rounds; r++) {
@@ -79,8 +85,8 @@ for (let r = 0; r < rounds; r++) {
 }
 rmSync(tmp, { recursive: true, force: true });
 
-const fmt = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(2));
-console.log(`startup: ${rounds} paired rounds, node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const fmt = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(3));
+console.log(`startup: ${rounds} paired rounds, node ${process.version}, ${os.cpus().length} CPUs, 1-min load ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after`);
 console.log(`  node -e 0: median ${fmt(median(base.map((s) => s.wall)))}s real ${fmt(median(base.map((s) => s.cpu)))}s cpu, ${((median(base.map((s) => s.rssKb ?? NaN))) / 1024).toFixed(1)} MB maxrss`);
 for (const [key, samples] of runs) {
   const goal = modes.find((m) => key.endsWith(` ${m.name}`))!.goal;

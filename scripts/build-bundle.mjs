@@ -9,13 +9,17 @@
 //   itself mid-apply by an environment variable;
 // - src/model/compiled-validators.ts: the standalone ajv validators of
 //   dist/validators/ are inlined (one chunk per schema) instead of read from
-//   a path at run time.
+//   a path at run time;
+// - src/rules/prebuilt-rules.ts: each built-in rule file's text with the rule
+//   the tsc build's loadRuleFile made of it, so a run whose rules/ is as
+//   shipped parses no rule YAML (a changed file is parsed as usual).
 //
 //   node scripts/build-bundle.mjs            # writes dist/bundle/, prints sizes
 
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,10 +27,43 @@ const outdir = path.join(repo, 'dist/bundle');
 // Debian bookworm's and Ubuntu 24.04's own nodejs; package.json engines says the same.
 const NODE_TARGET = 'node18.20';
 
-/** Swaps the two build-specific modules named above for their shipped versions. */
+/**
+ * The prebuilt-rules module: text -> the rule as JSON (location without the
+ * file name, which is where the run finds it). Made by the tsc build's own
+ * loader, so it is exactly what parsing the same text gives.
+ */
+async function prebuiltRulesModule() {
+  const { loadRuleFile } = await import(pathToFileURL(path.join(repo, 'dist/src/rules/load.js')).href);
+  const dir = path.join(repo, 'rules');
+  const entries = [];
+  for (const name of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    const file = path.join(dir, name);
+    const { source, ...rule } = await loadRuleFile(file);
+    const prebuilt = { ...rule, source: { line: source.line, column: source.column } };
+    // Only plain data survives JSON; a rule that would not is parsed at run time.
+    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(prebuilt)), prebuilt)) {
+      console.warn(`build-bundle: ${name} is not plain JSON data; it is parsed at run time`);
+      continue;
+    }
+    entries.push([readFileSync(file, 'utf8'), JSON.stringify(prebuilt)]);
+  }
+  return [
+    `const PREBUILT = new Map(${JSON.stringify(entries)});`,
+    // A fresh object per call: callers may keep or change what they get.
+    'export function prebuiltRule(text) {',
+    '  const json = PREBUILT.get(text);',
+    '  return json === undefined ? undefined : JSON.parse(json);',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Swaps the build-specific modules named above for their shipped versions. */
 const shippedModules = {
   name: 'reconcile-shipped-modules',
   setup(b) {
+    b.onResolve({ filter: /(^|\/)prebuilt-rules\.js$/ }, () => ({ path: 'prebuilt-rules', namespace: 'shipped' }));
+    b.onLoad({ filter: /^prebuilt-rules$/, namespace: 'shipped' }, async () => ({ contents: await prebuiltRulesModule(), loader: 'js' }));
     b.onResolve({ filter: /(^|\/)fault-injection\.js$/ }, () => ({ path: 'fault-injection', namespace: 'shipped' }));
     b.onResolve({ filter: /(^|\/)compiled-validators\.js$/ }, () => ({ path: 'compiled-validators', namespace: 'shipped' }));
     b.onLoad({ filter: /^fault-injection$/, namespace: 'shipped' }, () => ({

@@ -20,7 +20,6 @@ import type { CliArgs } from './args.js';
 import { loadDesired, openHost, stateDirOf, trustRules } from './context.js';
 import type { Output } from './output.js';
 import { partialWarning } from './partial-warning.js';
-import { savePlan } from './save-plan.js';
 import { progressOn } from './progress.js';
 import { localiseRemediation } from './remediation.js';
 
@@ -92,7 +91,8 @@ export function planExitCode(plan: Plan): number {
 
 export async function planCommand(args: CliArgs, io: Output): Promise<number> {
   const a = await assess(args, io);
-  if (args.out !== undefined) await savePlan(a, args, args.out);
+  // Loaded only for --out: a plain plan does not load the saved-plan writer (nor node:crypto for it).
+  if (args.out !== undefined) await (await import('./save-plan.js')).savePlan(a, args, args.out);
   io.out(renderAssessment(a, args));
   if (args.out !== undefined && args.format === 'text') io.out(`Saved this plan to ${args.out}: apply exactly it with reconcile --apply --plan-file ${args.out}\n`);
   if (args.quiet && args.format === 'text') io.out(quietSummaryLine(a));

@@ -4,7 +4,7 @@
 // as inside the root, and a relative one that climbs above it is refused.
 // Final components are never followed unless the operation says so.
 
-import { constants as fsc, lstatSync, promises as fs } from 'node:fs';
+import { accessSync, closeSync, constants as fsc, lstatSync, openSync, promises as fs, readlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { ConfinementError, UserError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
 import { fillNewFile, writeNewFile } from './new-file.js';
-import { fileTypeOf, holdObject, type HeldObject } from './held-object.js';
+import { fileTypeOf, holdObject, readHeldSync, type HeldObject } from './held-object.js';
 import { removeTreeAt } from './remove-tree.js';
 import { bwrapArgs, mountPoints, type Shadow } from './sandbox.js';
 import { copySparse, CopyReadError, digestOf } from './sparse-copy.js';
@@ -59,13 +59,20 @@ function tempNameFor(name: string): string {
 /** Not in fs.constants: open a path without opening the file itself (Linux). */
 const O_PATH = 0o10000000;
 
-let procFd: Promise<boolean> | undefined;
-function procFdAvailable(): Promise<boolean> {
-  procFd ??= fs.access('/proc/self/fd').then(
-    () => true,
-    () => false,
-  );
+let procFd: boolean | undefined;
+function procFdAvailableSync(): boolean {
+  if (procFd === undefined) {
+    try {
+      accessSync('/proc/self/fd');
+      procFd = true;
+    } catch {
+      procFd = false;
+    }
+  }
   return procFd;
+}
+function procFdAvailable(): Promise<boolean> {
+  return Promise.resolve(procFdAvailableSync());
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -108,6 +115,17 @@ async function refuseMountsBelow(real: string, p: string): Promise<void> {
       `(${mounts.join(', ')}), and removing the tree would delete files on ${mounts.length === 1 ? 'it' : 'them'}. ` +
       'Nothing was removed. Unmount first, or name a narrower path.',
   );
+}
+
+function dirSwapped(forPath: string): ConfinementError {
+  // Checked a moment ago as a directory: now a symlink or a file.
+  return new ConfinementError(
+    `${forPath}: its directory was swapped for a symlink or a file while reconcile was about to act on it: refused, nothing done.`,
+  );
+}
+
+function dirChanged(forPath: string, actual: string | null): ConfinementError {
+  return new ConfinementError(`${forPath}: its directory changed while reconcile was about to act on it (now ${actual ?? 'unknown'}): refused, nothing done.`);
 }
 
 function symlinkRefusal(p: string): ConfinementError {
@@ -267,11 +285,16 @@ export class RootedHost implements Host {
       const real = await this.realPath(p, true);
       // Read through a descriptor of the very object checked: a parent or the
       // file swapped for a symlink after the check is never followed out.
-      return await this.withHeld(p, real, 'read', { expect, purpose: 'read' }, async (held) => {
-        // Reading a device node would talk to the driver; a FIFO would block.
-        if (!held.stat.isFile()) return null;
-        return fs.readFile(held.via);
-      });
+      // Synchronous, as withHeld does it otherwise (see readHeldSync).
+      const pin = this.pinDirSync(path.dirname(real), p);
+      try {
+        return readHeldSync(pin.via, path.basename(real), p, expect, procFdAvailableSync());
+      } catch (err) {
+        if (isMissing(err)) throw err;
+        throw hostError(err, 'read', p);
+      } finally {
+        pin.close();
+      }
     } catch (err) {
       if (isMissing(err)) return null;
       throw err;
@@ -421,10 +444,7 @@ export class RootedHost implements Host {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR' || code === 'ELOOP') {
-        // Checked a moment ago as a directory: now a symlink or a file.
-        throw new ConfinementError(
-          `${forPath}: its directory was swapped for a symlink or a file while reconcile was about to act on it: refused, nothing done.`,
-        );
+        throw dirSwapped(forPath);
       }
       throw hostError(err, 'open the directory of', forPath);
     }
@@ -432,11 +452,36 @@ export class RootedHost implements Host {
     const actual = await fs.readlink(via).catch(() => null);
     if (actual !== realDir) {
       await handle.close();
-      throw new ConfinementError(
-        `${forPath}: its directory changed while reconcile was about to act on it (now ${actual ?? 'unknown'}): refused, nothing done.`,
-      );
+      throw dirChanged(forPath, actual);
     }
     return { via, close: () => handle.close() };
+  }
+
+  /** pinDir without a thread-pool round trip, for reads (same open, same check). */
+  private pinDirSync(realDir: string, forPath: string): { via: string; close(): void } {
+    if (!procFdAvailableSync()) return { via: realDir, close: () => undefined };
+    let fd: number;
+    try {
+      fd = openSync(realDir, O_PATH | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR' || code === 'ELOOP') {
+        throw dirSwapped(forPath);
+      }
+      throw hostError(err, 'open the directory of', forPath);
+    }
+    const via = `/proc/self/fd/${fd}`;
+    let actual: string | null = null;
+    try {
+      actual = readlinkSync(via);
+    } catch {
+      /* compared below */
+    }
+    if (actual !== realDir) {
+      closeSync(fd);
+      throw dirChanged(forPath, actual);
+    }
+    return { via, close: () => closeSync(fd) };
   }
 
   /** Holds the object at `real` (through its pinned parent) and runs `fn` on it. */

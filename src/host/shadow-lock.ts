@@ -10,7 +10,6 @@
 // We take /etc/.pwd.lock first too, as they do, which also keeps out tools
 // that take only lckpwdf's lock.
 
-import { execa } from 'execa';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Host } from './types.js';
@@ -70,6 +69,7 @@ async function holdPwdLock(host: Host): Promise<() => Promise<void>> {
   const st = await host.lstat('/etc/.pwd.lock');
   if (st === null) return async () => undefined;
   if (st.type !== 'file') throw new Error(`the root's /etc/.pwd.lock is a ${st.type}, not a regular file: remove it and run again`);
+  const { execa } = await import('execa');
   const child = execa('perl', ['-e', PWD_LOCK_SCRIPT, path.join(host.root, 'etc/.pwd.lock')], { reject: false, stdin: 'pipe', env: { LC_ALL: 'C' } });
   const line = await new Promise<string | null>((resolve) => {
     let out = '';

@@ -6,8 +6,6 @@
 // Node has no getxattr/setxattr: the attr package's getfattr/setfattr read
 // and write them, by argument array, on the held descriptor's /proc link.
 
-import { execa } from 'execa';
-
 /** name -> value, base64. */
 export type Xattrs = Record<string, string>;
 
@@ -27,6 +25,8 @@ function toolMissing(tool: string, p: string): Error {
 
 /** Every extended attribute of the file at `real` (following it: pass a /proc fd link or a checked path). */
 export async function readXattrs(real: string, shown: string): Promise<Xattrs> {
+  // execa (and the node built-ins it pulls in) is loaded when a command runs, not at start-up.
+  const { execa } = await import('execa');
   const res = await execa('getfattr', ['--absolute-names', '--dump', '--match=-', '--encoding=base64', forChild(real)], {
     reject: false,
     env: { LC_ALL: 'C' },
@@ -50,6 +50,7 @@ export async function writeXattrs(real: string, attrs: Xattrs, shown: string): P
   // ACL first: it rewrites the group bits, which the caller's chmod then sets as wanted.
   const names = Object.keys(attrs).sort((a, b) => Number(b.startsWith('system.')) - Number(a.startsWith('system.')));
   for (const name of names) {
+    const { execa } = await import('execa');
     const res = await execa('setfattr', ['--no-dereference', `--name=${name}`, `--value=0s${attrs[name]}`, forChild(real)], {
       reject: false,
       env: { LC_ALL: 'C' },

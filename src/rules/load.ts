@@ -12,6 +12,7 @@ import { closest, describeError, mostUsefulError } from '../model/schema-errors.
 import { schemaFile, schemaValidator } from '../model/schema-validator.js';
 import { formatKeyPath, locate, nodeLocation, parsePointer, type KeyPath } from '../model/yaml-locate.js';
 import { MATCH_TYPES } from './matchers/registry.js';
+import { prebuiltRule } from './prebuilt-rules.js';
 import type { Match, Rule } from './types.js';
 
 export { MATCH_TYPES } from './matchers/registry.js';
@@ -64,6 +65,8 @@ export async function loadRuleFile(file: string): Promise<Rule> {
       { file, line: 1, column: 1 },
     );
   }
+  const prebuilt = prebuiltRule(text);
+  if (prebuilt) return { ...prebuilt, source: { file, ...prebuilt.source } };
   const parsed = parseYaml(text, file);
   const validate = await schemaValidator('rule');
   if (!validate(parsed.value)) throw schemaError(parsed, validate.errors ?? []);

@@ -77,6 +77,51 @@ describeBuilt('the shipped bundle', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, SLOW);
 
+  it('reads an edited built-in rule as edited, and refuses a broken one with file:line:column (the prebuilt rules are only for the shipped text)', async () => {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-bundle-rules-'));
+    try {
+      await fs.cp(standalone, copy, { recursive: true });
+      const ruleFile = path.join(copy, 'rules/nvidia-smi-wrapper.yaml');
+      const shipped = await fs.readFile(ruleFile, 'utf8');
+      const args = ['--plan', '--format', 'json', '--desired', desired, '--root', incidentHost];
+      const severities = async () => {
+        const r = await run(path.join(copy, 'bundle/reconcile.mjs'), args, {}, os.tmpdir());
+        const findings = (JSON.parse(r.stdout) as { findings: { rule: string; severity: string }[] }).findings;
+        return [...new Set(findings.filter((f) => f.rule === 'nvidia-smi-wrapper').map((f) => f.severity))];
+      };
+      expect(await severities()).toEqual(['critical']);
+      await fs.writeFile(ruleFile, shipped.replace('severity: critical', 'severity: info'));
+      expect(await severities()).toEqual(['info']);
+      await fs.writeFile(ruleFile, shipped.replace('severity: critical', 'severity: [critical'));
+      const broken = await run(path.join(copy, 'bundle/reconcile.mjs'), args, {}, os.tmpdir());
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toMatch(/rules\/nvidia-smi-wrapper\.yaml:\d+:\d+: /);
+      expect(broken.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
+  }, SLOW);
+
+  it('plans and validates without reading what those modes do not use: execa, the rule validator (the shipped rules are prebuilt), the saved-plan writer, apply', async () => {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-bundle-lazy-'));
+    try {
+      await fs.cp(standalone, copy, { recursive: true });
+      const chunks = path.join(copy, 'bundle/chunks');
+      const unused = (await fs.readdir(chunks)).filter((f) => /^(execa|rule|save-plan|apply-command|rollback-command|history-command)-[A-Z0-9]+\.mjs$/.test(f));
+      expect(unused.map((f) => f.replace(/-[A-Z0-9]+\.mjs$/, '')).sort()).toEqual(['apply-command', 'execa', 'history-command', 'rollback-command', 'rule', 'save-plan']);
+      for (const f of unused) await fs.rm(path.join(chunks, f));
+      for (const args of [
+        ['--plan', '--desired', desired, '--root', incidentHost],
+        ['--validate', '--desired', desired],
+      ]) {
+        const [lean, full] = await Promise.all([run(path.join(copy, 'bundle/reconcile.mjs'), args, {}, os.tmpdir()), run(bundle(), args, {}, os.tmpdir())]);
+        expect({ args, ...lean }).toEqual({ args, ...full });
+      }
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
+  }, SLOW);
+
   it('has no crash-test fault hook: RECONCILE_FAULT_AFTER does not stop an apply', async () => {
     const shipped = await filesUnder(bundleDir);
     for (const f of shipped.filter((f) => f.endsWith('.mjs'))) {
