@@ -41,7 +41,7 @@ beforeAll(async () => {
   const pristine = await makeScenario();
   scenarios.push(pristine);
   before = await snapshot(pristine.root.dir);
-}, 60_000);
+});
 
 afterAll(async () => {
   await Promise.all(scenarios.map((s) => s.cleanup()));

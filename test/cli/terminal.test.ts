@@ -14,7 +14,7 @@ let hasScript = true;
 beforeAll(async () => {
   await ensureBuilt();
   hasScript = (await execa('script', ['--version'], { reject: false })).exitCode === 0;
-}, 60_000);
+});
 afterAll(async () => {
   await Promise.all(scenarios.map((s) => s.cleanup()));
 });

@@ -204,7 +204,7 @@ describe('tree removal walks by descriptor', () => {
       if (left !== 200) lost += 1;
     }
     expect(lost).toBe(0);
-  }, 300_000);
+  });
 });
 
 describe('reads go through the checked object', () => {

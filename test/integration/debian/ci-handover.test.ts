@@ -31,7 +31,7 @@ describeWithDebianRoot(gate, 'plan as nobody, apply the handed-over plan as root
     await root.must(['install', '-d', '-o', 'root', '-g', 'root', '-m', '0700', '/etc/reconcile/deploy']);
     await root.must(['install', '-o', 'root', '-g', 'root', '-m', '0600', '/var/lib/reconcile-ci/plan.json', handed]);
     apply = await root.chroot([...cli(), '--apply', '--plan-file', handed]);
-  }, 180_000);
+  });
 
   afterAll(async () => {
     await root?.cleanup();

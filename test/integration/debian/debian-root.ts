@@ -44,7 +44,7 @@ export interface RunResult {
 }
 
 async function run(file: string, args: string[], env: Record<string, string> = ROOT_ENV): Promise<RunResult> {
-  const r = await execa(file, args, { reject: false, stdin: 'ignore', env, extendEnv: false, timeout: 120_000 });
+  const r = await execa(file, args, { reject: false, stdin: 'ignore', env, extendEnv: false, timeout: 600_000 });
   return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 

@@ -57,7 +57,7 @@ describeWithDebianRoot(gate, 'kind generated in a Debian root (bubblewrap)', (ta
     await fs.mkdir(root.path('/etc/systemd/system'), { recursive: true });
     source = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-gen-source-'));
     cleanups.push(() => fs.rm(source, { recursive: true, force: true }));
-  }, 120_000);
+  });
 
   afterAll(async () => {
     for (const c of cleanups) await c();

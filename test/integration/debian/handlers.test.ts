@@ -49,7 +49,7 @@ describeWithDebianRoot(gate, 'handlers in a Debian root', (tarball) => {
     await warnIfDistStale();
     root = await DebianRoot.extract(tarball);
     await fs.writeFile(root.path('/usr/local/bin/count-run'), COUNTER, { mode: 0o755 });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     for (const c of cleanups) await c();

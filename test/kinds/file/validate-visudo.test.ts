@@ -60,7 +60,7 @@ resources:
   beforeAll(async () => {
     root = await DebianRoot.extract(FULL);
     cfg = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-cfg-'));
-  }, 180_000);
+  });
   afterAll(async () => {
     await root?.cleanup();
     if (cfg) await fs.rm(cfg, { recursive: true, force: true });
@@ -78,7 +78,7 @@ resources:
     expect(await sudoersD()).toEqual([...before, 'ds01-good'].sort());
     // The installed tree passes sudo's own whole-configuration check.
     expect((await root.chroot(['visudo', '-c'])).code).toBe(0);
-  }, 60_000);
+  });
 
   it('a rejected update keeps the old file byte for byte', async () => {
     await write(resources(GOOD.replace('status', 'restart')));
@@ -88,7 +88,7 @@ resources:
     expect((await apply()).code).toBe(1);
     expect(await fs.readFile(root.path('/etc/sudoers.d/ds01-bad'))).toEqual(installed);
     expect((await root.chroot(['visudo', '-c'])).code).toBe(0);
-  }, 60_000);
+  });
 
   it('converged: a second apply runs no validator and writes nothing', async () => {
     await write(resources(GOOD.replace('status', 'restart')));
@@ -99,5 +99,5 @@ resources:
     const r = await apply();
     expect(r.code).toBe(0);
     expect(await snapshot(root.dir, SKIP)).toEqual(before);
-  }, 120_000);
+  });
 });
