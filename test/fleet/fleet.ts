@@ -136,12 +136,15 @@ export class Fleet {
       [
         '- name: GPU servers in their declared state',
         '  hosts: gpu_servers',
+        '  gather_facts: false',
         `  vars: { reconcile_bundle: ${this.work}/reconcile-bundle.tar.gz, reconcile_desired_src: ${this.work}/desired-state, reconcile_reports_dir: ${this.reports} }`,
         '  roles: [reconcile]',
         '',
       ].join('\n'),
     );
+    // Ansible's own no-op: one ping, without facts (as the role's play) and with them (the default play).
     await fs.writeFile(path.join(this.work, 'ping.yml'), '- hosts: gpu_servers\n  gather_facts: false\n  tasks:\n    - ansible.builtin.ping:\n');
+    await fs.writeFile(path.join(this.work, 'ping-facts.yml'), '- hosts: gpu_servers\n  gather_facts: true\n  tasks:\n    - ansible.builtin.ping:\n');
     await fs.mkdir(path.join(this.work, 'home'));
   }
 
@@ -153,10 +156,11 @@ export class Fleet {
     const env = {
       ...ROOT_ENV,
       HOME: path.join(this.work, 'home'),
+      // The role's recommended config (forks, pipelining, ControlPersist), for the ping playbooks too.
+      ANSIBLE_CONFIG: path.join(repo, 'contrib/ansible/ansible.cfg'),
       ANSIBLE_ROLES_PATH: path.join(repo, 'contrib/ansible/roles'),
       ANSIBLE_HOST_KEY_CHECKING: 'False',
-      ANSIBLE_FORKS: String(this.count),
-      ANSIBLE_PIPELINING: 'True',
+      ANSIBLE_FORKS: String(Math.max(this.count, 20)),
       ANSIBLE_TIMEOUT: '5',
       ANSIBLE_NOCOLOR: '1',
       ANSIBLE_RETRY_FILES_ENABLED: 'False',
