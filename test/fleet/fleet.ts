@@ -29,7 +29,7 @@ export async function fleetGate(): Promise<Gate> {
   if (process.getuid?.() !== 0) return { skip: 'needs root: network, mount and PID namespaces, overlayfs, mknod' };
   const tarball = fullTarball();
   if (!existsSync(tarball)) return { skip: `no full Debian test root at ${tarball}; build it with \`bash scripts/debian-test-root.sh full\`` };
-  if (!existsSync(bin)) return { skip: 'dist/ is missing; run `npm run build` first' };
+  if (!existsSync(bin) || !existsSync(path.join(repo, 'dist/bundle/reconcile.mjs'))) return { skip: 'dist/ is missing; run `npm run build` first' };
   for (const tool of ['ansible-playbook', 'ip', 'unshare', 'ssh', 'ssh-keygen']) {
     if ((await execa('sh', ['-c', 'command -v "$1"', 'sh', tool], { reject: false })).exitCode !== 0) return { skip: `${tool} is not installed` };
   }
@@ -110,13 +110,9 @@ export class Fleet {
     this.upSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   }
 
-  /** Bundle tarball (built project + production node_modules), desired state, inventory, playbooks. */
+  /** Bundle tarball (the shipped command dist/bundle/ with its data), desired state, inventory, playbooks. */
   private async writeRoleInputs(): Promise<void> {
-    const lock = JSON.parse(await fs.readFile(path.join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
-    const deps = Object.entries(lock.packages)
-      .filter(([dir, meta]) => /^node_modules\/(@[^/]+\/)?[^/@]+$/.test(dir) && !meta.dev && !meta.devOptional && existsSync(path.join(repo, dir)))
-      .map(([dir]) => dir);
-    await execa('tar', ['-C', repo, '--owner=0', '--group=0', '-czf', path.join(this.work, 'reconcile-bundle.tar.gz'), 'package.json', 'dist', 'schema', 'rules', 'desired-state', ...deps]);
+    await execa('tar', ['-C', repo, '--owner=0', '--group=0', '--exclude=dist/bundle/meta.json', '-czf', path.join(this.work, 'reconcile-bundle.tar.gz'), 'package.json', 'dist/bundle', 'schema', 'rules', 'desired-state']);
     await fs.mkdir(path.join(this.work, 'desired-state'));
     await fs.copyFile(DESIRED, path.join(this.work, 'desired-state/ds01.yaml'));
     const inventory = [

@@ -14,7 +14,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.hashing import checksum
 
-MODULE_ARGS = ("reconcile", "bundle_dest", "desired_dest", "apply_args", "report_path")
+MODULE_ARGS = ("reconcile", "bundle_dest", "bundle_entry", "desired_dest", "apply_args", "report_path")
 
 
 def desired_tree(src):
