@@ -85,6 +85,16 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     expect(await Promise.all(fleet.hosts.map((h) => fleet.snapshot(h, NOT_MANAGED)))).toEqual(before);
   }, 600_000);
 
+  it("costs a converged host one ssh round trip, as Ansible's ping does", async () => {
+    // Each module run, temp dir or file transfer is one `SSH: EXEC` at -vvv.
+    const execs = (r: { stdout: string }) => r.stdout.split('\n').filter((l) => l.includes('SSH: EXEC')).length;
+    const site = await fleet.playbook('site.yml', ['--limit', 'h1', '-vvv']);
+    const ping = await fleet.playbook('ping.yml', ['--limit', 'h1', '-vvv']);
+    expect([site.code, ping.code]).toEqual([0, 0]);
+    expect(parseRecap(site.stdout).h1).toEqual({ ok: 1, changed: 0, unreachable: 0, failed: 0 });
+    expect({ site: execs(site), ping: execs(ping) }).toEqual({ site: 1, ping: 1 });
+  }, 600_000);
+
   it("compares with Ansible's own no-op playbook (one ping task), without and with fact gathering", async () => {
     const ratio = (s: number) => `converge ${(converge / s).toFixed(2)}x, no-op ${(noop / s).toFixed(2)}x`;
     const ping = await fleet.playbook('ping.yml');

@@ -49,7 +49,9 @@ def write_report(reports_dir, host, report):
 
 
 class ActionModule(ActionBase):
-    TRANSFERS_FILES = True
+    # Not True: ActionBase would then make (and later remove) a remote temp dir
+    # on every run, three ssh round trips; the temp dir is made only to send the package.
+    TRANSFERS_FILES = False
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
