@@ -4,8 +4,9 @@
 // fleet is built once: check mode, converge, no-op, Ansible's own ping for
 // scale, and one unreachable host. Figures are printed, not asserted.
 
+import path from 'node:path';
 import { execa } from 'execa';
-import { bin, describeWithDebianRoot, ROOT_ENV } from '../integration/debian/debian-root.js';
+import { bin, describeWithDebianRoot, repo, ROOT_ENV } from '../integration/debian/debian-root.js';
 import { Fleet, fleetGate, parseRecap, type Recap } from './fleet.js';
 
 const COUNT = 20;
@@ -124,5 +125,19 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     expect(table.stdout).toMatch(new RegExp(`^Fleet: ${COUNT} hosts: ${COUNT - 1} ok, 0 drifted, 1 failed\\.`));
     expect(table.stdout).toMatch(/^h20 +FAILED /m);
     expect(table.stdout).toContain('h20:\n  FAILED no report: the host was unreachable');
+  }, 600_000);
+
+  it('installs from the Debian package when reconcile_deb is set (apt resolves nodejs), once', async () => {
+    const built = await execa('bash', ['scripts/build-deb.sh'], { cwd: repo, env: { ...ROOT_ENV, RECONCILE_LINTIAN: '0' }, stdin: 'ignore' });
+    const deb = path.join(repo, String(built.stdout).trim().split('\n').pop()!);
+    const first = await fleet.playbook('site.yml', ['--limit', 'h1', '-e', `reconcile_deb=${deb}`]);
+    expect({ code: first.code, recap: parseRecap(first.stdout).h1 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    // ssh hands the argv to the host's shell as one line: the format is quoted for it.
+    expect(await fleet.ssh('h1', ['dpkg-query', '-W', "--showformat='${Status}'", 'reconcile'])).toBe('install ok installed');
+    const again = await fleet.playbook('site.yml', ['--limit', 'h1', '-e', `reconcile_deb=${deb}`, '-vvv']);
+    expect({ code: again.code, recap: parseRecap(again.stdout).h1 }).toEqual({ code: 0, recap: { ok: 1, changed: 0, unreachable: 0, failed: 0 } });
+    // The package was not sent again: one module run, no temp dir, no transfer.
+    expect(again.stdout.split('\n').filter((l) => l.includes('SSH: EXEC')).length).toBe(1);
+    expect(again.stdout).toContain('"cmd": ["/usr/bin/reconcile", "--apply"');
   }, 600_000);
 });

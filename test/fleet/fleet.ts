@@ -175,8 +175,8 @@ export class Fleet {
   }
 
   /** A command on a host over its own sshd, from the controller's namespace. */
-  async ssh(host: string, argv: string[]): Promise<void> {
-    await execa(SIM, ['ctl', this.work, 'ssh', '-i', path.join(this.work, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', `root@10.213.${host.slice(1)}.2`, '--', ...argv], { stdin: 'ignore' });
+  async ssh(host: string, argv: string[]): Promise<string> {
+    return String((await execa(SIM, ['ctl', this.work, 'ssh', '-i', path.join(this.work, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', `root@10.213.${host.slice(1)}.2`, '--', ...argv], { stdin: 'ignore' })).stdout);
   }
 
   /** Cuts a host's veth on the controller side: it becomes unreachable. */
