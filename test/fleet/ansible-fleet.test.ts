@@ -4,6 +4,7 @@
 // fleet is built once: check mode, converge, no-op, Ansible's own ping for
 // scale, and one unreachable host. Figures are printed, not asserted.
 
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { bin, describeWithDebianRoot, repo, ROOT_ENV } from '../integration/debian/debian-root.js';
@@ -63,6 +64,21 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
 
     const table = await merge(fleet);
     expect(table.stdout).toMatch(new RegExp(`^Fleet: ${COUNT} hosts: ${COUNT / 5} ok, ${COUNT - COUNT / 5} drifted, 0 failed\\.`));
+  }, 600_000);
+
+  it("check mode plans with the controller's desired state when a host's copy is stale, and writes nothing", async () => {
+    // h3 is converged; without its desired-state file, a plan from the host's copy would fail.
+    await fleet.ssh('h3', ['rm', '/etc/reconcile/desired-state/ds01.yaml']);
+    const before = await fleet.snapshot('h3', NOT_MANAGED);
+    const r = await fleet.playbook('site.yml', ['--check', '--limit', 'h3']);
+    expect({ code: r.code, recap: parseRecap(r.stdout).h3 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    const report = JSON.parse(await fs.readFile(path.join(fleet.reports, 'h3.json'), 'utf8')) as { changes: unknown[]; errors: unknown[] };
+    expect({ changes: report.changes.length, errors: report.errors }).toEqual({ changes: 0, errors: [] });
+    expect(await fleet.snapshot('h3', NOT_MANAGED)).toEqual(before);
+    // --tags reconcile_install puts the file back, and neither plans nor applies.
+    const install = await fleet.playbook('site.yml', ['--tags', 'reconcile_install', '--limit', 'h3']);
+    expect({ code: install.code, recap: parseRecap(install.stdout).h3 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    expect(await fleet.ssh('h3', ['stat', '-c', '%U:%G %a', '/etc/reconcile/desired-state/ds01.yaml'])).toBe('root:root 644');
   }, 600_000);
 
   it('a real run converges all twenty; the fleet table says every host is ok', async () => {
@@ -132,8 +148,7 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     const deb = path.join(repo, String(built.stdout).trim().split('\n').pop()!);
     const first = await fleet.playbook('site.yml', ['--limit', 'h1', '-e', `reconcile_deb=${deb}`]);
     expect({ code: first.code, recap: parseRecap(first.stdout).h1 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
-    // ssh hands the argv to the host's shell as one line: the format is quoted for it.
-    expect(await fleet.ssh('h1', ['dpkg-query', '-W', "--showformat='${Status}'", 'reconcile'])).toBe('install ok installed');
+    expect(await fleet.ssh('h1', ['dpkg-query', '-W', '--showformat=${Status}', 'reconcile'])).toBe('install ok installed');
     const again = await fleet.playbook('site.yml', ['--limit', 'h1', '-e', `reconcile_deb=${deb}`, '-vvv']);
     expect({ code: again.code, recap: parseRecap(again.stdout).h1 }).toEqual({ code: 0, recap: { ok: 1, changed: 0, unreachable: 0, failed: 0 } });
     // The package was not sent again: one module run, no temp dir, no transfer.

@@ -174,9 +174,13 @@ export class Fleet {
     return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), seconds };
   }
 
-  /** A command on a host over its own sshd, from the controller's namespace. */
+  /**
+   * A command on a host over its own sshd, from the controller's namespace; its stdout.
+   * ssh hands the host's shell one line, so each argument is quoted for it.
+   */
   async ssh(host: string, argv: string[]): Promise<string> {
-    return String((await execa(SIM, ['ctl', this.work, 'ssh', '-i', path.join(this.work, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', `root@10.213.${host.slice(1)}.2`, '--', ...argv], { stdin: 'ignore' })).stdout);
+    const quoted = argv.map((a) => `'${a.replaceAll("'", `'\\''`)}'`);
+    return String((await execa(SIM, ['ctl', this.work, 'ssh', '-i', path.join(this.work, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', `root@10.213.${host.slice(1)}.2`, '--', ...quoted], { stdin: 'ignore' })).stdout);
   }
 
   /** Cuts a host's veth on the controller side: it becomes unreachable. */
