@@ -4,8 +4,10 @@
 // fleet is built once: check mode, converge, no-op, Ansible's own ping for
 // scale, and one unreachable host. Figures are printed, not asserted.
 
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
-import { bin, describeWithDebianRoot, ROOT_ENV } from '../integration/debian/debian-root.js';
+import { bin, describeWithDebianRoot, repo, ROOT_ENV } from '../integration/debian/debian-root.js';
 import { Fleet, fleetGate, parseRecap, type Recap } from './fleet.js';
 
 const COUNT = 20;
@@ -64,6 +66,21 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     expect(table.stdout).toMatch(new RegExp(`^Fleet: ${COUNT} hosts: ${COUNT / 5} ok, ${COUNT - COUNT / 5} drifted, 0 failed\\.`));
   }, 600_000);
 
+  it("check mode plans with the controller's desired state when a host's copy is stale, and writes nothing", async () => {
+    // h3 is converged; without its desired-state file, a plan from the host's copy would fail.
+    await fleet.ssh('h3', ['rm', '/etc/reconcile/desired-state/ds01.yaml']);
+    const before = await fleet.snapshot('h3', NOT_MANAGED);
+    const r = await fleet.playbook('site.yml', ['--check', '--limit', 'h3']);
+    expect({ code: r.code, recap: parseRecap(r.stdout).h3 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    const report = JSON.parse(await fs.readFile(path.join(fleet.reports, 'h3.json'), 'utf8')) as { changes: unknown[]; errors: unknown[] };
+    expect({ changes: report.changes.length, errors: report.errors }).toEqual({ changes: 0, errors: [] });
+    expect(await fleet.snapshot('h3', NOT_MANAGED)).toEqual(before);
+    // --tags reconcile_install puts the file back, and neither plans nor applies.
+    const install = await fleet.playbook('site.yml', ['--tags', 'reconcile_install', '--limit', 'h3']);
+    expect({ code: install.code, recap: parseRecap(install.stdout).h3 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    expect(await fleet.ssh('h3', ['stat', '-c', '%U:%G %a', '/etc/reconcile/desired-state/ds01.yaml'])).toBe('root:root 644');
+  }, 600_000);
+
   it('a real run converges all twenty; the fleet table says every host is ok', async () => {
     const r = await fleet.playbook('site.yml');
     converge = r.seconds;
@@ -85,12 +102,26 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     expect(await Promise.all(fleet.hosts.map((h) => fleet.snapshot(h, NOT_MANAGED)))).toEqual(before);
   }, 600_000);
 
-  it("compares with Ansible's own no-op playbook (one ping task)", async () => {
-    const r = await fleet.playbook('ping.yml');
-    expect(r.code).toBe(0);
-    expectAll(parseRecap(r.stdout), fleet.hosts, (h) => h.ok === 1);
-    figures.push(`ansible ping playbook: ${r.seconds.toFixed(1)} s`);
-    figures.push(`converge / ping = ${(converge / r.seconds).toFixed(2)}x, no-op / ping = ${(noop / r.seconds).toFixed(2)}x (goal: converge <= 2x)`);
+  it("costs a converged host one ssh round trip, as Ansible's ping does", async () => {
+    // Each module run, temp dir or file transfer is one `SSH: EXEC` at -vvv.
+    const execs = (r: { stdout: string }) => r.stdout.split('\n').filter((l) => l.includes('SSH: EXEC')).length;
+    const site = await fleet.playbook('site.yml', ['--limit', 'h1', '-vvv']);
+    const ping = await fleet.playbook('ping.yml', ['--limit', 'h1', '-vvv']);
+    expect([site.code, ping.code]).toEqual([0, 0]);
+    expect(parseRecap(site.stdout).h1).toEqual({ ok: 1, changed: 0, unreachable: 0, failed: 0 });
+    expect({ site: execs(site), ping: execs(ping) }).toEqual({ site: 1, ping: 1 });
+  }, 600_000);
+
+  it("compares with Ansible's own no-op playbook (one ping task), without and with fact gathering", async () => {
+    const ratio = (s: number) => `converge ${(converge / s).toFixed(2)}x, no-op ${(noop / s).toFixed(2)}x`;
+    const ping = await fleet.playbook('ping.yml');
+    expect(ping.code).toBe(0);
+    expectAll(parseRecap(ping.stdout), fleet.hosts, (h) => h.ok === 1);
+    const facts = await fleet.playbook('ping-facts.yml');
+    expect(facts.code).toBe(0);
+    expectAll(parseRecap(facts.stdout), fleet.hosts, (h) => h.ok === 2);
+    figures.push(`ansible ping playbook: ${ping.seconds.toFixed(1)} s without facts (as the role's play), ${facts.seconds.toFixed(1)} s with them`);
+    figures.push(`against ping without facts: ${ratio(ping.seconds)}; with facts: ${ratio(facts.seconds)} (goal: converge <= 2x)`);
   }, 600_000);
 
   it('an unreachable host fails alone: the others converge, and the fleet table names it', async () => {
@@ -110,5 +141,18 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     expect(table.stdout).toMatch(new RegExp(`^Fleet: ${COUNT} hosts: ${COUNT - 1} ok, 0 drifted, 1 failed\\.`));
     expect(table.stdout).toMatch(/^h20 +FAILED /m);
     expect(table.stdout).toContain('h20:\n  FAILED no report: the host was unreachable');
+  }, 600_000);
+
+  it('installs from the Debian package when reconcile_deb is set (apt resolves nodejs), once', async () => {
+    const built = await execa('bash', ['scripts/build-deb.sh'], { cwd: repo, env: { ...ROOT_ENV, RECONCILE_LINTIAN: '0' }, stdin: 'ignore' });
+    const deb = path.join(repo, String(built.stdout).trim().split('\n').pop()!);
+    const first = await fleet.playbook('site.yml', ['--limit', 'h1', '-e', `reconcile_deb=${deb}`]);
+    expect({ code: first.code, recap: parseRecap(first.stdout).h1 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    expect(await fleet.ssh('h1', ['dpkg-query', '-W', '--showformat=${Status}', 'reconcile'])).toBe('install ok installed');
+    const again = await fleet.playbook('site.yml', ['--limit', 'h1', '-e', `reconcile_deb=${deb}`, '-vvv']);
+    expect({ code: again.code, recap: parseRecap(again.stdout).h1 }).toEqual({ code: 0, recap: { ok: 1, changed: 0, unreachable: 0, failed: 0 } });
+    // The package was not sent again: one module run, no temp dir, no transfer.
+    expect(again.stdout.split('\n').filter((l) => l.includes('SSH: EXEC')).length).toBe(1);
+    expect(again.stdout).toContain('"cmd": ["/usr/bin/reconcile", "--apply"');
   }, 600_000);
 });

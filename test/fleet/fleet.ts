@@ -29,7 +29,7 @@ export async function fleetGate(): Promise<Gate> {
   if (process.getuid?.() !== 0) return { skip: 'needs root: network, mount and PID namespaces, overlayfs, mknod' };
   const tarball = fullTarball();
   if (!existsSync(tarball)) return { skip: `no full Debian test root at ${tarball}; build it with \`bash scripts/debian-test-root.sh full\`` };
-  if (!existsSync(bin)) return { skip: 'dist/ is missing; run `npm run build` first' };
+  if (!existsSync(bin) || !existsSync(path.join(repo, 'dist/bundle/reconcile.mjs'))) return { skip: 'dist/ is missing; run `npm run build` first' };
   for (const tool of ['ansible-playbook', 'ip', 'unshare', 'ssh', 'ssh-keygen']) {
     if ((await execa('sh', ['-c', 'command -v "$1"', 'sh', tool], { reject: false })).exitCode !== 0) return { skip: `${tool} is not installed` };
   }
@@ -110,13 +110,9 @@ export class Fleet {
     this.upSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   }
 
-  /** Bundle tarball (built project + production node_modules), desired state, inventory, playbooks. */
+  /** Bundle tarball (the shipped command dist/bundle/ with its data), desired state, inventory, playbooks. */
   private async writeRoleInputs(): Promise<void> {
-    const lock = JSON.parse(await fs.readFile(path.join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; devOptional?: boolean }> };
-    const deps = Object.entries(lock.packages)
-      .filter(([dir, meta]) => /^node_modules\/(@[^/]+\/)?[^/@]+$/.test(dir) && !meta.dev && !meta.devOptional && existsSync(path.join(repo, dir)))
-      .map(([dir]) => dir);
-    await execa('tar', ['-C', repo, '--owner=0', '--group=0', '-czf', path.join(this.work, 'reconcile-bundle.tar.gz'), 'package.json', 'dist', 'schema', 'rules', 'desired-state', ...deps]);
+    await execa('tar', ['-C', repo, '--owner=0', '--group=0', '--exclude=dist/bundle/meta.json', '-czf', path.join(this.work, 'reconcile-bundle.tar.gz'), 'package.json', 'dist/bundle', 'schema', 'rules', 'desired-state']);
     await fs.mkdir(path.join(this.work, 'desired-state'));
     await fs.copyFile(DESIRED, path.join(this.work, 'desired-state/ds01.yaml'));
     const inventory = [
@@ -136,12 +132,15 @@ export class Fleet {
       [
         '- name: GPU servers in their declared state',
         '  hosts: gpu_servers',
+        '  gather_facts: false',
         `  vars: { reconcile_bundle: ${this.work}/reconcile-bundle.tar.gz, reconcile_desired_src: ${this.work}/desired-state, reconcile_reports_dir: ${this.reports} }`,
         '  roles: [reconcile]',
         '',
       ].join('\n'),
     );
+    // Ansible's own no-op: one ping, without facts (as the role's play) and with them (the default play).
     await fs.writeFile(path.join(this.work, 'ping.yml'), '- hosts: gpu_servers\n  gather_facts: false\n  tasks:\n    - ansible.builtin.ping:\n');
+    await fs.writeFile(path.join(this.work, 'ping-facts.yml'), '- hosts: gpu_servers\n  gather_facts: true\n  tasks:\n    - ansible.builtin.ping:\n');
     await fs.mkdir(path.join(this.work, 'home'));
   }
 
@@ -153,10 +152,11 @@ export class Fleet {
     const env = {
       ...ROOT_ENV,
       HOME: path.join(this.work, 'home'),
+      // The role's recommended config (forks, pipelining, ControlPersist), for the ping playbooks too.
+      ANSIBLE_CONFIG: path.join(repo, 'contrib/ansible/ansible.cfg'),
       ANSIBLE_ROLES_PATH: path.join(repo, 'contrib/ansible/roles'),
       ANSIBLE_HOST_KEY_CHECKING: 'False',
-      ANSIBLE_FORKS: String(this.count),
-      ANSIBLE_PIPELINING: 'True',
+      ANSIBLE_FORKS: String(Math.max(this.count, 20)),
       ANSIBLE_TIMEOUT: '5',
       ANSIBLE_NOCOLOR: '1',
       ANSIBLE_RETRY_FILES_ENABLED: 'False',
@@ -174,9 +174,13 @@ export class Fleet {
     return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), seconds };
   }
 
-  /** A command on a host over its own sshd, from the controller's namespace. */
-  async ssh(host: string, argv: string[]): Promise<void> {
-    await execa(SIM, ['ctl', this.work, 'ssh', '-i', path.join(this.work, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', `root@10.213.${host.slice(1)}.2`, '--', ...argv], { stdin: 'ignore' });
+  /**
+   * A command on a host over its own sshd, from the controller's namespace; its stdout.
+   * ssh hands the host's shell one line, so each argument is quoted for it.
+   */
+  async ssh(host: string, argv: string[]): Promise<string> {
+    const quoted = argv.map((a) => `'${a.replaceAll("'", `'\\''`)}'`);
+    return String((await execa(SIM, ['ctl', this.work, 'ssh', '-i', path.join(this.work, 'id'), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'BatchMode=yes', `root@10.213.${host.slice(1)}.2`, '--', ...quoted], { stdin: 'ignore' })).stdout);
   }
 
   /** Cuts a host's veth on the controller side: it becomes unreachable. */

@@ -24,6 +24,11 @@ function flatten(tasks: Task[]): Task[] {
   return tasks.flatMap((t) => (t.block ? [t, ...flatten(t.block)] : [t]));
 }
 
+/** Every run_command call's first argument in the module's source. */
+function runCommandArgs(source: string): string[] {
+  return [...source.matchAll(/run_command\(\s*([^,)]+)/g)].map((m) => m[1]!.trim());
+}
+
 describe('contrib/ansible role reconcile', () => {
   (hasAnsible ? it : it.skip)('passes ansible-playbook --syntax-check', async () => {
     const r = await execa('ansible-playbook', ['--syntax-check', '-i', 'localhost,', SITE], {
@@ -37,14 +42,21 @@ describe('contrib/ansible role reconcile', () => {
   it('runs commands as argv lists, never through a shell', async () => {
     const tasks = flatten(parse(await fs.readFile(path.join(ROLE, 'tasks/main.yml'), 'utf8')) as Task[]);
     expect(tasks.filter((t) => 'shell' in t || 'ansible.builtin.shell' in t || 'raw' in t || 'ansible.builtin.raw' in t).map((t) => t.name)).toEqual([]);
-    const commands = tasks.filter((t) => 'ansible.builtin.command' in t);
-    expect(commands.length).toBeGreaterThanOrEqual(2);
-    for (const t of commands) expect(Object.keys(t['ansible.builtin.command'] as object)).toEqual(['argv']);
-    const apply = commands.find((t) => JSON.stringify(t).includes('--apply'))!;
-    expect(JSON.stringify(apply)).toContain('--detailed-exitcode');
-    expect(apply.changed_when).toBe('reconcile_applied.rc == 2');
-    const module = await fs.readFile(path.join(ROLE, 'library/reconcile_plan.py'), 'utf8');
-    expect(module).not.toMatch(/use_unsafe_shell|shell=True|os\.system|subprocess/);
+    for (const t of tasks.filter((t) => 'ansible.builtin.command' in t)) expect(Object.keys(t['ansible.builtin.command'] as object)).toEqual(['argv']);
+    const module = await fs.readFile(path.join(ROLE, 'library/reconcile_host.py'), 'utf8');
+    const action = await fs.readFile(path.join(ROLE, 'action_plugins/reconcile_host.py'), 'utf8');
+    for (const source of [module, action]) expect(source).not.toMatch(/use_unsafe_shell|shell=True|os\.system|os\.popen|subprocess/);
+    // Each command is a list literal or a list built in a variable named *argv.
+    const calls = runCommandArgs(module);
+    expect(calls.length).toBeGreaterThanOrEqual(4);
+    expect(calls.filter((a) => !a.startsWith('[') && !/argv$/.test(a))).toEqual([]);
+    expect(module).toMatch(/apply_argv = \[params\["reconcile"\], "--apply", "--detailed-exitcode"/);
+  });
+
+  it('costs one remote task a host: the plan or apply, the install and the copy are one action', async () => {
+    const tasks = flatten(parse(await fs.readFile(path.join(ROLE, 'tasks/main.yml'), 'utf8')) as Task[]);
+    const onHosts = tasks.filter((t) => t.delegate_to !== 'localhost');
+    expect(onHosts.map((t) => Object.keys(t).find((k) => !['name', 'tags', 'when'].includes(k)))).toEqual(['reconcile_host']);
   });
 
   it('is shown in the README as contrib/ansible/site.yml', async () => {
