@@ -20,7 +20,6 @@ import { constants, promises as fs, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
 import { statConfig } from '../host/config-stat.js';
 import { listLocal, packageRoot, readLocalText, statLocal } from '../host/local-files.js';
 import type { LoadOptions } from './load.js';
@@ -101,9 +100,8 @@ export function cacheDirFor(env: NodeJS.ProcessEnv, uid: number): string {
 }
 
 /** The cache for this run, or null: RECONCILE_NO_CACHE set, no build id, or a cache dir inside the target root. */
-export function openLoadCache(targetRoot: string, env: NodeJS.ProcessEnv = process.env): LoadCache | null {
+export function openLoadCache(targetRoot: string, env: NodeJS.ProcessEnv = process.env, buildId = findBuildId()): LoadCache | null {
   if (env.RECONCILE_NO_CACHE && env.RECONCILE_NO_CACHE !== '0') return null;
-  const buildId = findBuildId();
   if (buildId === null) return null;
   const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
   const dir = cacheDirFor(env, uid);
@@ -223,11 +221,10 @@ async function store(
   value: DesiredState,
 ): Promise<void> {
   // The key must describe exactly what this load read.
-  if (!isDeepStrictEqual(read.map((r) => r.file), value.files)) return;
-  const json = JSON.stringify({ format: FORMAT, key: keyOf(cache, desired, opts, read), sources, value: value } satisfies Entry);
+  if (read.length !== value.files.length || read.some((r, i) => r.file !== value.files[i])) return;
+  if (!isJsonData(value)) return;
+  const json = JSON.stringify({ format: FORMAT, key: keyOf(cache, desired, opts, read), sources, value } satisfies Entry);
   if (json.length > MAX_ENTRY_BYTES) return;
-  // Only plain data comes back the same from JSON (no undefined, Map, Buffer, class instance).
-  if (!isDeepStrictEqual((JSON.parse(json) as Entry).value, value)) return;
   await fs.mkdir(cache.dir, { recursive: true, mode: 0o700 });
   if (!(await trustedDir(cache.dir, cache.uid))) return;
   const key = keyOf(cache, desired, opts, read);
@@ -246,6 +243,29 @@ async function store(
     throw err;
   }
   await prune(cache.dir);
+}
+
+/**
+ * True when JSON gives back exactly this value: strings, finite numbers
+ * (not -0), booleans, null, dense arrays and plain objects of those, with no
+ * undefined properties. (Checked by shape, not with isDeepStrictEqual, which
+ * also compares prototypes: arrays from fs.readdir under jest's vm are
+ * another realm's.)
+ */
+export function isJsonData(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (typeof v !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !isJsonData(v[i])) return false;
+    return Object.keys(v).length === v.length;
+  }
+  const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
+  if (proto !== null && (proto.constructor?.name !== 'Object' || Object.getPrototypeOf(proto) !== null)) return false;
+  if (Object.getOwnPropertySymbols(v).length > 0 || 'toJSON' in v) return false;
+  const keys = Object.keys(v);
+  if (Object.getOwnPropertyNames(v).length !== keys.length) return false;
+  return keys.every((k) => k !== '__proto__' && isJsonData((v as Record<string, unknown>)[k]));
 }
 
 /** Keeps the newest MAX_ENTRIES entries: each edit of the desired state makes a new one. */
