@@ -34,6 +34,12 @@ export const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 /** Entries kept; the oldest beyond this are removed after a write. */
 const MAX_ENTRIES = 32;
 const SUFFIXES = ['.yaml', '.yml'];
+/**
+ * The loader's own limit (MAX_FILE_BYTES in parse-yaml.ts, not imported: it
+ * would load yaml). A larger file is never read here; if the two drift apart
+ * the result is a miss, never a wrong hit.
+ */
+const MAX_INPUT_BYTES = 1024 * 1024;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export interface LoadCache {
@@ -153,7 +159,7 @@ async function readInputs(desired: string): Promise<{ file: string; text: string
   const out = [];
   for (const file of files) {
     const fst = await statLocal(file);
-    if (fst === null || !fst.isFile || fst.size > MAX_ENTRY_BYTES) return null;
+    if (fst === null || !fst.isFile || fst.size > MAX_INPUT_BYTES) return null;
     out.push({ file, text: await readLocalText(file) });
   }
   return out;
@@ -204,7 +210,9 @@ async function lookup(cache: LoadCache, key: string): Promise<DesiredState | nul
   } finally {
     await fh.close();
   }
-  if (entry.format !== FORMAT || entry.key !== key || !Array.isArray(entry.sources) || typeof entry.value !== 'object' || entry.value === null) return null;
+  const v = entry.value as Partial<DesiredState> | null;
+  if (entry.format !== FORMAT || entry.key !== key || !Array.isArray(entry.sources)) return null;
+  if (typeof v !== 'object' || v === null || !Array.isArray(v.files) || !Array.isArray(v.resources) || !Array.isArray(v.handlers)) return null;
   for (const s of entry.sources) {
     const read = readSourceFile(s.root, s.rel, s.from);
     if (!('text' in read) || sha256(read.text) !== s.sha256) return null;

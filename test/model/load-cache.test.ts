@@ -187,12 +187,15 @@ describe('load cache', () => {
     ['not JSON', () => '\u0000\u0001garbage'],
     ['another key', (t: string) => t.replace(/"key":"[0-9a-f]+"/, `"key":"${'0'.repeat(64)}"`)],
     ['no value', (t: string) => t.replace(/"value":.*$/, '"value":null}')],
+    ['a value without resources', (t: string) => t.replace(/"value":.*$/, '"value":{"files":[],"handlers":[]}}')],
+    ['an entry without sources', (t: string) => t.replace(/"sources":\[[^\]]*\],/, '')],
   ])('treats a damaged entry (%s) as a miss and replaces it', async (_what, damage) => {
     const desired = await writeDesired(GROUP);
     const cold = await loadDesiredCached(desired, {}, cache);
     const [name] = await entries();
     const file = path.join(cache.dir, name!);
     const good = await fs.readFile(file, 'utf8');
+    expect(damage(good)).not.toBe(good);
     await fs.writeFile(file, damage(good));
     expect(await loadDesiredCached(desired, {}, cache)).toEqual(cold);
     expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual(JSON.parse(good));
