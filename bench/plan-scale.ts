@@ -16,6 +16,7 @@ import { buildPlan } from '../src/plan/build-plan.js';
 import { applyPlan } from '../src/apply/apply-plan.js';
 import { RootedHost } from '../src/host/rooted-host.js';
 import { validateDesiredStateText } from '../src/model/load.js';
+import { loadDesiredCached, openLoadCache } from '../src/model/load-cache.js';
 
 const [users = 2000, devices = 64, files = 10_000] = process.argv.slice(2).map(Number);
 const bundle = path.resolve(import.meta.dirname, '../bundle/reconcile.mjs');
@@ -103,19 +104,49 @@ async function main(): Promise<void> {
   }
   const full = perSize[perSize.length - 1]!;
   console.log(`  goal: 10 000 resources <= 1000 ms; linear: us/resource at ${sizes.join('/')} stays flat (cpu per resource, last/first: ${((full.cpu / full.resources) / (perSize[0]!.cpu / perSize[0]!.resources)).toFixed(2)})`);
-  await fs.writeFile(path.join(root, 'bench.yaml'), yaml);
-  try {
-    const cli = [];
+  const benchFile = path.join(root, 'bench.yaml');
+  await fs.writeFile(benchFile, yaml);
+
+  // The same with a warm load cache (src/model/load-cache.ts): what a cron job
+  // sees when the desired state did not change. The cache dir is the bench's own.
+  const cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-bench-cache-'));
+  const cacheEnv = { ...process.env, RECONCILE_CACHE_DIR: path.join(cacheDir, 'load'), RECONCILE_NO_CACHE: '' };
+  const cache = openLoadCache('/', cacheEnv);
+  if (cache === null) {
+    console.log('converged plan end to end, warm load cache: not measured (no build id: run `npm run build`)');
+  } else {
+    await loadDesiredCached(benchFile, {}, cache);
+    const warm = [];
     for (let i = 0; i < 3; i++) {
-      const c0 = performance.now();
-      const r = spawnSync(process.execPath, [bundle, '--plan', '--format', 'json', '--desired', path.join(root, 'bench.yaml'), '--root', root], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
-      cli.push({ ms: performance.now() - c0, code: r.status });
+      const t = performance.now();
+      const c = cpuMs();
+      const desired = await loadDesiredCached(benchFile, {}, cache);
+      const tl = performance.now();
+      const p = await buildPlan(new RootedHost(root), desired.resources);
+      warm.push({ ms: performance.now() - t, load: tl - t, cpu: cpuMs() - c, changes: p.changes.length, resources: desired.resources.length });
     }
-    const c = cli.sort((a, b) => a.ms - b.ms)[0]!;
-    console.log(`converged --plan, the shipped command (process start to exit, exit ${c.code}): ${fmt(c.ms)}`);
-  } catch (err) {
-    console.log(`converged --plan, the shipped command: not measured (${String(err)})`);
+    const w = warm.sort((a, b) => a.ms - b.ms)[0]!;
+    console.log(`converged plan end to end, in process, warm load cache: ${w.resources} resources ${fmt(w.ms)} (load from cache ${fmt(w.load)}), cpu ${fmt(w.cpu)} (${w.changes} changes; goal <= 1000 ms)`);
   }
+  for (const c of [
+    { name: 'no cache', env: { ...process.env, RECONCILE_NO_CACHE: '1' } },
+    { name: 'warm load cache', env: cacheEnv },
+  ]) {
+    try {
+      const cli = [];
+      for (let i = 0; i < 4; i++) {
+        const c0 = performance.now();
+        const r = spawnSync(process.execPath, [bundle, '--plan', '--format', 'json', '--desired', benchFile, '--root', root], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30, env: c.env });
+        cli.push({ ms: performance.now() - c0, code: r.status });
+      }
+      // The first run fills the warm cache; best of the rest.
+      const best = cli.slice(1).sort((a, b) => a.ms - b.ms)[0]!;
+      console.log(`converged --plan, the shipped command, ${c.name} (process start to exit, exit ${best.code}): ${fmt(best.ms)}`);
+    } catch (err) {
+      console.log(`converged --plan, the shipped command, ${c.name}: not measured (${String(err)})`);
+    }
+  }
+  await fs.rm(cacheDir, { recursive: true, force: true });
   await fs.rm(root, { recursive: true, force: true });
 }
 

@@ -7,7 +7,10 @@
 //   npm run build && node dist/bench/startup.js [rounds] [--bin FILE]...
 //
 // Default binaries: the shipped bundle (dist/bundle/reconcile.mjs) and, for
-// comparison, the tsc build the tests run (dist/src/cli/bin.js).
+// comparison, the tsc build the tests run (dist/src/cli/bin.js). Each command
+// runs twice per round: with the load cache off (RECONCILE_NO_CACHE=1, what
+// the first run after an edit costs) and warm (a cache dir of its own, filled
+// before the rounds: what a cron job sees when nothing changed).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -46,13 +49,13 @@ const timeOut = path.join(tmp, 'time');
  * Wall time is taken here, to the microsecond: time's %e has 10 ms steps,
  * coarse next to a 0.1 s `node -e 0` (time itself adds one fork+exec to both).
  */
-function measure(cmd: string[]): Sample {
+function measure(cmd: string[], env: NodeJS.ProcessEnv = process.env): Sample {
   const t0 = performance.now();
   if (!haveTime) {
-    spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore' });
+    spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore', env });
     return { wall: (performance.now() - t0) / 1000, cpu: NaN, rssKb: null };
   }
-  spawnSync(TIME, ['-f', '%U %S %M', '-o', timeOut, ...cmd], { stdio: 'ignore' });
+  spawnSync(TIME, ['-f', '%U %S %M', '-o', timeOut, ...cmd], { stdio: 'ignore', env });
   const wall = (performance.now() - t0) / 1000;
   const [u, s, m] = readFileSync(timeOut, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   return { wall, cpu: u! + s!, rssKb: m! };
@@ -70,6 +73,13 @@ const modes: { name: string; args: string[]; goal: number }[] = [
 ];
 const RSS_GOAL_MB = 60;
 
+const caches = [
+  { name: 'no cache', env: { ...process.env, RECONCILE_NO_CACHE: '1' } },
+  { name: 'warm cache', env: { ...process.env, RECONCILE_NO_CACHE: '', RECONCILE_CACHE_DIR: path.join(tmp, 'cache') } },
+];
+// Fill the warm cache: one run of each command.
+for (const bin of bins) for (const m of modes) spawnSync(process.execPath, [bin, ...m.args], { stdio: 'ignore', env: caches[1]!.env });
+
 const loadBefore = os.loadavg()[0]!;
 const base: Sample[] = [];
 const runs = new Map<string, Sample[]>();
@@ -77,9 +87,11 @@ for (let r = 0; r < rounds; r++) {
   base.push(measure([process.execPath, '-e', '0']));
   for (const bin of bins) {
     for (const m of modes) {
-      const key = `${path.relative(repo, bin)} ${m.name}`;
-      if (!runs.has(key)) runs.set(key, []);
-      runs.get(key)!.push(measure([process.execPath, bin, ...m.args]));
+      for (const c of caches) {
+        const key = `${path.relative(repo, bin)} ${m.name} (${c.name})`;
+        if (!runs.has(key)) runs.set(key, []);
+        runs.get(key)!.push(measure([process.execPath, bin, ...m.args], c.env));
+      }
     }
   }
 }
@@ -89,7 +101,7 @@ const fmt = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(3));
 console.log(`startup: ${rounds} paired rounds, node ${process.version}, ${os.cpus().length} CPUs, 1-min load ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after`);
 console.log(`  node -e 0: median ${fmt(median(base.map((s) => s.wall)))}s real ${fmt(median(base.map((s) => s.cpu)))}s cpu, ${((median(base.map((s) => s.rssKb ?? NaN))) / 1024).toFixed(1)} MB maxrss`);
 for (const [key, samples] of runs) {
-  const goal = modes.find((m) => key.endsWith(` ${m.name}`))!.goal;
+  const goal = modes.find((m) => key.includes(` ${m.name} (`))!.goal;
   const wallRatio = median(samples.map((s, i) => s.wall / base[i]!.wall));
   const cpuRatio = median(samples.map((s, i) => s.cpu / base[i]!.cpu));
   const rssMb = Math.max(...samples.map((s) => s.rssKb ?? NaN)) / 1024;

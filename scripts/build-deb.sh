@@ -90,6 +90,15 @@ installed_size="$(du -sk --apparent-size --exclude=DEBIAN "$pkg" | cut -f1)"
 sed -e "s|@VERSION@|$version|" -e "s|@MAINTAINER@|$maintainer|" -e "s|@INSTALLED_SIZE@|$installed_size|" \
   packaging/deb/control.in >"$pkg/DEBIAN/control"
 chmod 0644 "$pkg/DEBIAN/"*
+# The load cache (src/model/load-cache.ts) is rebuilt on demand: it goes with the package.
+cat >"$pkg/DEBIAN/postrm" <<'POSTRM'
+#!/bin/sh
+set -e
+if [ "$1" = remove ] || [ "$1" = purge ]; then
+  rm -rf /var/cache/reconcile
+fi
+POSTRM
+chmod 0755 "$pkg/DEBIAN/postrm"
 find "$pkg" -newermt "@$SOURCE_DATE_EPOCH" -exec touch --no-dereference --date="@$SOURCE_DATE_EPOCH" {} +
 
 mkdir -p dist

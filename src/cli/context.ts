@@ -6,7 +6,7 @@ import { statConfig } from '../host/config-stat.js';
 import { statLocal } from '../host/local-files.js';
 import { RootedHost } from '../host/rooted-host.js';
 import { DEFAULT_STATE_DIR } from '../apply/state-dir.js';
-import { loadDesiredState } from '../model/load.js';
+import { loadDesiredCached, openLoadCache } from '../model/load-cache.js';
 import type { DesiredState } from '../model/types.js';
 import type { CliArgs } from './args.js';
 import { checkConfigTrust } from './config-trust.js';
@@ -37,7 +37,8 @@ export async function loadDesired(args: CliArgs, warn: (message: string) => void
     );
   }
   await checkConfigTrust([desired], 'a desired state', { insecure: args.insecureConfig, warn });
-  return loadDesiredState(desired, { ...(args.source !== undefined ? { sourceRoot: args.source } : {}) });
+  // A run whose inputs did not change reuses the last load (src/model/load-cache.ts); RECONCILE_NO_CACHE=1 turns it off.
+  return loadDesiredCached(desired, { ...(args.source !== undefined ? { sourceRoot: args.source } : {}) }, openLoadCache(args.root));
 }
 
 export function stateDirOf(args: CliArgs): string {

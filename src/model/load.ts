@@ -132,13 +132,22 @@ async function desiredFiles(pathOrDir: string): Promise<string[]> {
   return files;
 }
 
-export async function loadDesiredState(pathOrDir: string, opts: SourceRootOption = {}): Promise<DesiredState> {
+export interface LoadOptions extends SourceRootOption {
+  /** Told of each desired-state file's text as read, in load order: the load cache keys on exactly these. */
+  onDesiredText?: (file: string, text: string) => void;
+}
+
+export async function loadDesiredState(pathOrDir: string, opts: LoadOptions = {}): Promise<DesiredState> {
   const files = await desiredFiles(pathOrDir);
   const resources: Resource[] = [];
   const seen = new Map<string, Resource>();
   const claimed = new Map<string, Resource>();
   const handlers = new HandlerCollector();
-  for (const file of files) await addFile(await readDesiredFile(file), file, resources, seen, claimed, opts, handlers);
+  for (const file of files) {
+    const text = await readDesiredFile(file);
+    opts.onDesiredText?.(file, text);
+    await addFile(text, file, resources, seen, claimed, opts, handlers);
+  }
   handlers.check();
   return { files, resources, handlers: handlers.handlers };
 }

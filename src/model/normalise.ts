@@ -97,6 +97,8 @@ function checkRegex(parsed: ParsedYaml, keyPath: KeyPath, source: string): void 
 export interface SourceRootOption {
   /** --source DIR, as given (relative to the working directory). */
   sourceRoot?: string;
+  /** Told of each source file read and its text: the load cache re-checks them on a hit. */
+  onSourceRead?: (read: { root: string; rel: string; from: string; text: string }) => void;
 }
 
 function sourceRootFor(parsed: ParsedYaml, opts: SourceRootOption): { root: string; from: string } | null {
@@ -110,7 +112,7 @@ function sourceRootFor(parsed: ParsedYaml, opts: SourceRootOption): { root: stri
 export function normaliseResources(parsed: ParsedYaml, claimed = new Map<string, Resource>(), opts: SourceRootOption = {}): Resource[] {
   const raw = (parsed.value as { resources: RawResource[] }).resources;
   const sources = sourceRootFor(parsed, opts);
-  const resources = raw.map((r, i) => normaliseResource(parsed, r, ['resources', i], sources));
+  const resources = raw.map((r, i) => normaliseResource(parsed, r, ['resources', i], sources, opts.onSourceRead));
   refuseLiteralDuplicates(parsed, resources, claimed);
   return resources;
 }
@@ -141,7 +143,13 @@ function refuseLiteralDuplicates(parsed: ParsedYaml, resources: Resource[], firs
   });
 }
 
-function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath, sources: { root: string; from: string } | null): Resource {
+function normaliseResource(
+  parsed: ParsedYaml,
+  r: RawResource,
+  at: KeyPath,
+  sources: { root: string; from: string } | null,
+  onSourceRead: SourceRootOption['onSourceRead'],
+): Resource {
   const found = locate(parsed, at);
   const base = {
     id: r.id,
@@ -172,6 +180,7 @@ function normaliseResource(parsed: ParsedYaml, r: RawResource, at: KeyPath, sour
       }
       const read = readSourceFile(sources.root, rel, sources.from);
       if ('problem' in read) throw problem(parsed, [...at, ...keyPath], `resource ${r.id}: ${read.problem}`, read.fix);
+      onSourceRead?.({ root: sources.root, rel, from: sources.from, text: read.text });
       return read.text;
     },
     checkPaths(k, globs = false) {
