@@ -13,7 +13,8 @@ import { Fleet, fleetGate, parseRecap, type Recap } from './fleet.js';
 const COUNT = 20;
 // Ansible's own bookkeeping on the host (its temp dirs), sshd's login records and the
 // check's report (rewritten each run by design) are not the managed state.
-const NOT_MANAGED = ['root/.ansible', 'tmp', 'var/log', 'var/lib/reconcile/last-check.json'];
+// Tools' own bookkeeping, not host state: Ansible's temp dirs, logs, the last check's record, reconcile's load cache.
+const NOT_MANAGED = ['root/.ansible', 'tmp', 'var/log', 'var/lib/reconcile/last-check.json', 'var/cache/reconcile/load'];
 
 async function merge(fleet: Fleet, format = 'text') {
   const r = await execa(process.execPath, [bin, '--report-merge', fleet.reports, '--format', format], { reject: false, env: ROOT_ENV });
