@@ -161,6 +161,25 @@ resources:
     expect(await fs.readFile(root.path('/srv/net/ifaces'), 'utf8')).toBe('lo\n');
   });
 
+  it('two generators writing the same path: nothing is planned for it, an error for both', async () => {
+    const file = await desired(`version: 1
+resources:
+  - id: gen-a
+    kind: generated
+    command: [sh, -c, 'echo a > "$1/same.conf"', sh, '{out}']
+    output: /srv/shared
+  - id: gen-b
+    kind: generated
+    command: [sh, -c, 'echo b > "$1/same.conf"', sh, '{out}']
+    output: /srv/shared
+`);
+    const { plan: p, code } = await plan(file);
+    expect(code).toBe(1);
+    expect(p.changes).toEqual([]);
+    expect(p.errors.map((e) => e.resource)).toEqual(['gen-a', 'gen-b']);
+    for (const e of p.errors) expect(e.message).toMatch(/\/srv\/shared\/same\.conf is managed by more than one resource/);
+  });
+
   it('a generator that does not finish in time, or writes a symlink, is an error naming it', async () => {
     const file = await desired(`version: 1
 resources:
