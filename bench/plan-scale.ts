@@ -19,7 +19,7 @@ import { validateDesiredStateText } from '../src/model/load.js';
 import { loadDesiredCached, openLoadCache } from '../src/model/load-cache.js';
 
 const [users = 2000, devices = 64, files = 10_000] = process.argv.slice(2).map(Number);
-const bundle = path.resolve(import.meta.dirname, '../bundle/reconcile.mjs');
+const bundle = path.resolve(import.meta.dirname, '../bundle/reconcile.cjs');
 
 /** The desired state: a group, device modes, a profile script and `files` managed files. */
 function desiredYaml(files: number): string {

@@ -6,7 +6,7 @@
 //
 //   npm run build && node dist/bench/startup.js [rounds] [--bin FILE]...
 //
-// Default binaries: the shipped bundle (dist/bundle/reconcile.mjs) and, for
+// Default binaries: the shipped bundle (dist/bundle/reconcile.cjs) and, for
 // comparison, the tsc build the tests run (dist/src/cli/bin.js). Each command
 // runs twice per round: with the load cache off (RECONCILE_NO_CACHE=1, what
 // the first run after an edit costs) and warm (a cache dir of its own, filled
@@ -31,7 +31,7 @@ for (let i = 0; i < argv.length; i++) {
   else rounds = Number(argv[i]);
 }
 if (bins.length === 0) {
-  for (const b of ['dist/bundle/reconcile.mjs', 'dist/src/cli/bin.js']) if (existsSync(path.join(repo, b))) bins.push(path.join(repo, b));
+  for (const b of ['dist/bundle/reconcile.cjs', 'dist/src/cli/bin.js']) if (existsSync(path.join(repo, b))) bins.push(path.join(repo, b));
 }
 
 interface Sample {

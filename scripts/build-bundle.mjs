@@ -1,22 +1,25 @@
-// Build step (after tsc and build-validators): the shipped command as one ES
-// module, dist/bundle/reconcile.mjs, with what a run does not always need in
-// chunks loaded on demand (dist/bundle/chunks/). Node resolves and links one
-// file instead of dozens, which is most of the start-up cost (issue 13).
+// Build step (after tsc and build-validators): the shipped command,
+// dist/bundle/, as two CommonJS files: reconcile.cjs, the command (a small
+// launcher, src/cli/launch.ts), and reconcile-code.cjs, everything else in
+// one file, which the launcher compiles with V8's code cache
+// (scripts/build-code-cache.mjs makes the shipped one). Node then reads two
+// files and compiles almost nothing, where the tsc build resolves, links and
+// compiles dozens of ES modules: that was most of the start-up cost (issue 13).
 //
-// Two modules differ from the tsc build (dist/src, which the tests run):
+// Three modules differ from the tsc build (dist/src, which the tests run):
 // - src/host/fault-injection.ts: the crash tests' RECONCILE_FAULT_AFTER hook
 //   is replaced by a no-op, so the shipped root tool cannot be made to kill
 //   itself mid-apply by an environment variable;
 // - src/model/compiled-validators.ts: the standalone ajv validators of
-//   dist/validators/ are inlined (one chunk per schema) instead of read from
-//   a path at run time;
+//   dist/validators/ are inlined (each initialised on first use) instead of
+//   read from a path at run time;
 // - src/rules/prebuilt-rules.ts: each built-in rule file's text with the rule
 //   the tsc build's loadRuleFile made of it, so a run whose rules/ is as
 //   shipped parses no rule YAML (a changed file is parsed as usual).
 //
 //   node scripts/build-bundle.mjs            # writes dist/bundle/, prints sizes
 
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +29,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(repo, 'dist/bundle');
 // Debian bookworm's and Ubuntu 24.04's own nodejs; package.json engines says the same.
 const NODE_TARGET = 'node18.20';
+const LAUNCHER = 'reconcile.cjs';
+const BODY = 'reconcile-code.cjs';
 
 /**
  * The prebuilt-rules module: text -> the rule as JSON (location without the
@@ -93,35 +98,57 @@ const shippedModules = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
-const result = await build({
-  entryPoints: { reconcile: path.join(repo, 'src/cli/bin.ts') },
-  outdir,
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: NODE_TARGET,
-  // ajv's standalone code and its runtime helpers are CommonJS and require()
-  // node built-ins; an ES module has no require of its own.
-  banner: { js: "import { createRequire as __reconcileCreateRequire } from 'node:module';\nconst require = __reconcileCreateRequire(import.meta.url);" },
-  plugins: [shippedModules],
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
+  absWorkingDir: repo,
+};
+// The body: everything, one CommonJS file. What only some modes use (apply,
+// rollback, history, execa, yaml, ajv and each schema's validator) sits behind
+// an import() in the source, which esbuild turns into a lazy initialiser: a
+// mode that does not use it never runs it, and V8 compiles it only if called.
+// Whitespace and syntax are minified (names are kept): a smaller file is less
+// to read and hash on every start.
+const result = await build({
+  ...common,
+  entryPoints: [path.join(repo, 'src/cli/bundle-entry.ts')],
+  outfile: path.join(outdir, BODY),
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // import.meta.url, as an ES module would see it, for the code that finds
+  // its build id and package root beside itself.
+  define: { 'import.meta.url': '__reconcileModuleUrl' },
+  banner: { js: "var __reconcileModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [shippedModules],
 });
+// The launcher: the command itself (package.json "bin").
+const launcher = await build({
+  ...common,
+  stdin: {
+    contents: "import { launch } from './src/cli/launch.ts';\nlaunch(__dirname, process.argv.slice(2));\n",
+    resolveDir: repo,
+    sourcefile: 'reconcile-launcher.ts',
+    loader: 'ts',
+  },
+  outfile: path.join(outdir, LAUNCHER),
+  banner: { js: '#!/usr/bin/env node' },
+});
+chmodSync(path.join(outdir, LAUNCHER), 0o755);
+const outputs = { ...result.metafile.outputs, ...launcher.metafile.outputs };
+writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify({ inputs: { ...result.metafile.inputs, ...launcher.metafile.inputs }, outputs }));
 
-const entry = path.join(outdir, 'reconcile.mjs');
-// The hashbang must be the first line, above the banner.
-const code = readFileSync(entry, 'utf8').replace(/^(.*\n)([\s\S]*?)(#!\/usr\/bin\/env node\n)/, '$3$1$2');
-writeFileSync(entry, code, { mode: 0o755 });
-writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+const body = readFileSync(path.join(outdir, BODY), 'utf8');
+if (/[^\w$.]import\(/.test(body)) throw new Error(`build-bundle: ${BODY} still has an import(): the launcher runs it as a script, which cannot import`);
 
 // The bundle carries other people's code: their licenses go with it (the npm
 // package and /usr/share/doc/reconcile/ in the .deb).
 const packages = new Set();
-for (const out of Object.values(result.metafile.outputs)) {
+for (const out of Object.values(outputs)) {
   for (const input of Object.keys(out.inputs)) {
     const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m) packages.add(m[1]);
@@ -136,10 +163,10 @@ const notices = [...packages].sort().map((name) => {
 });
 writeFileSync(
   path.join(outdir, 'THIRD-PARTY-LICENSES'),
-  `reconcile's bundle (reconcile.mjs, chunks/) includes these packages:\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`,
+  `reconcile's bundle (reconcile.cjs, reconcile-code.cjs) includes these packages:\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`,
 );
 
-for (const [file, out] of Object.entries(result.metafile.outputs)) {
+for (const [file, out] of Object.entries(outputs)) {
   if (file.endsWith('.map') || file.endsWith('.txt')) continue;
   console.log(`bundled ${path.relative(repo, path.join(repo, file))} (${(out.bytes / 1024).toFixed(0)} KiB)`);
 }

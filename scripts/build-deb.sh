@@ -24,7 +24,7 @@ die() { say "error: $*"; exit 1; }
 for tool in dpkg-deb pandoc gzip node; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (apt-get install dpkg-dev pandoc)"
 done
-[[ -s dist/bundle/reconcile.mjs ]] || die "dist/bundle/reconcile.mjs is missing: run \`npm run build\` first (or \`npm run package\`)"
+[[ -s dist/bundle/reconcile.cjs ]] || die "dist/bundle/reconcile.cjs is missing: run \`npm run build\` first (or \`npm run package\`)"
 
 version="$(node -p 'require("./package.json").version')"
 maintainer="${DEB_MAINTAINER:-reconcile maintainers <maintainers@users.noreply.r-seed-fcb3e785.example>}"
@@ -45,9 +45,9 @@ install -d "$pkg/DEBIAN" "$pkg/usr/bin" "$share" "$doc/examples" \
 # The bundle, run by Debian's node without a PATH lookup (a root tool).
 cp -r dist/bundle "$share/bundle"
 rm -f "$share/bundle/meta.json" "$share/bundle/THIRD-PARTY-LICENSES"
-sed -i '1s|^#!/usr/bin/env node$|#!/usr/bin/node|' "$share/bundle/reconcile.mjs"
-chmod 0755 "$share/bundle/reconcile.mjs"
-ln -s ../share/reconcile/bundle/reconcile.mjs "$pkg/usr/bin/reconcile"
+sed -i '1s|^#!/usr/bin/env node$|#!/usr/bin/node|' "$share/bundle/reconcile.cjs"
+chmod 0755 "$share/bundle/reconcile.cjs"
+ln -s ../share/reconcile/bundle/reconcile.cjs "$pkg/usr/bin/reconcile"
 node -e '
   const p = require("./package.json");
   const out = { name: p.name, version: p.version, description: p.description, license: p.license, type: p.type };
@@ -83,7 +83,7 @@ install -m 0644 packaging/prometheus/reconcile-alerts.yml "$doc/examples/reconci
 } | gzip -9n >"$doc/changelog.gz"
 
 find "$pkg" -type d -exec chmod 0755 {} +
-find "$pkg" -type f ! -path "$pkg/DEBIAN/*" ! -name reconcile.mjs -exec chmod 0644 {} +
+find "$pkg" -type f ! -path "$pkg/DEBIAN/*" ! -name reconcile.cjs -exec chmod 0644 {} +
 (cd "$pkg" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) >"$pkg/DEBIAN/md5sums"
 echo /etc/cron.d/reconcile-check >"$pkg/DEBIAN/conffiles"
 installed_size="$(du -sk --apparent-size --exclude=DEBIAN "$pkg" | cut -f1)"

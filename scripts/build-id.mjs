@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const version = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version;
-const SKIP = new Set(['build-id.json', 'meta.json', 'THIRD-PARTY-LICENSES']);
+const SKIP = new Set(['build-id.json', 'meta.json', 'THIRD-PARTY-LICENSES', 'reconcile-code.cache', 'reconcile-code.cache.json']);
 
 function filesUnder(dir) {
   const out = [];

@@ -2,7 +2,7 @@
 // default. Knows flags, not what they do.
 
 import { UserError } from '../errors.js';
-import { closest } from '../model/schema-errors.js';
+import { closest } from '../model/closest.js';
 
 export type Mode = 'plan' | 'apply' | 'validate' | 'check' | 'history' | 'rollback' | 'report-merge';
 export type Format = 'text' | 'json' | 'markdown';

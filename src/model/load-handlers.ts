@@ -65,8 +65,3 @@ export class HandlerCollector {
     }
   }
 }
-
-/** resource id -> handler ids it notifies. */
-export function notifyMap(resources: Resource[]): Map<string, string[]> {
-  return new Map(resources.filter((r) => r.notify?.length).map((r) => [r.id, r.notify!]));
-}

@@ -3,8 +3,7 @@
 
 import { planHandlers } from '../apply/handlers.js';
 import type { Host } from '../host/types.js';
-import { notifyMap } from '../model/load-handlers.js';
-import type { DesiredState } from '../model/types.js';
+import type { DesiredState, Resource } from '../model/types.js';
 import type { Plan, PlannedHandler } from './types.js';
 
 export function withHandlers(host: Host, plan: Plan, desired: DesiredState): Plan {
@@ -16,4 +15,9 @@ export function withHandlers(host: Host, plan: Plan, desired: DesiredState): Pla
 /** "daemon-reload: systemctl daemon-reload (notified by a, b)", for the text and markdown plans. */
 export function handlerLine(h: PlannedHandler): string {
   return `${h.id}: ${h.command.join(' ')} (notified by ${h.notifiedBy.join(', ')})${h.skip ? ` — skipped ${h.skip}` : ''}`;
+}
+
+/** resource id -> handler ids it notifies. (Here, not beside the YAML loading of handlers: a plan from the load cache loads no YAML code.) */
+function notifyMap(resources: Resource[]): Map<string, string[]> {
+  return new Map(resources.filter((r) => r.notify?.length).map((r) => [r.id, r.notify!]));
 }

@@ -6,7 +6,7 @@
 
 import { UserError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from '../host/glob-pattern.js';
-import { closest } from '../model/schema-errors.js';
+import { closest } from '../model/closest.js';
 import type { Resource } from '../model/types.js';
 import type { DiffResult } from '../kinds/kind.js';
 import { kindDefinition } from '../kinds/registry.js';

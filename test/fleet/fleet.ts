@@ -29,7 +29,7 @@ export async function fleetGate(): Promise<Gate> {
   if (process.getuid?.() !== 0) return { skip: 'needs root: network, mount and PID namespaces, overlayfs, mknod' };
   const tarball = fullTarball();
   if (!existsSync(tarball)) return { skip: `no full Debian test root at ${tarball}; build it with \`bash scripts/debian-test-root.sh full\`` };
-  if (!existsSync(bin) || !existsSync(path.join(repo, 'dist/bundle/reconcile.mjs'))) return { skip: 'dist/ is missing; run `npm run build` first' };
+  if (!existsSync(bin) || !existsSync(path.join(repo, 'dist/bundle/reconcile.cjs'))) return { skip: 'dist/ is missing; run `npm run build` first' };
   for (const tool of ['ansible-playbook', 'ip', 'unshare', 'ssh', 'ssh-keygen']) {
     if ((await execa('sh', ['-c', 'command -v "$1"', 'sh', tool], { reject: false })).exitCode !== 0) return { skip: `${tool} is not installed` };
   }

@@ -26,7 +26,7 @@ async function fullRootGate(): Promise<Gate> {
   const tarball = fullTarball();
   const build = 'build it with `bash scripts/debian-test-root.sh full` (cached after that)';
   if (!tarball || !existsSync(tarball)) return { skip: `no full Debian test root${tarball ? ` at ${tarball}` : ''}; ${build}` };
-  if (!existsSync(path.join(repo, 'dist/bundle/reconcile.mjs'))) return { skip: 'dist/bundle/reconcile.mjs is missing; run `npm run build` first' };
+  if (!existsSync(path.join(repo, 'dist/bundle/reconcile.cjs'))) return { skip: 'dist/bundle/reconcile.cjs is missing; run `npm run build` first' };
   for (const tool of ['dpkg-deb', 'pandoc', 'lintian']) {
     if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0) return { skip: `${tool} is not installed (apt-get install dpkg-dev pandoc lintian)` };
   }

@@ -1,0 +1,190 @@
+// V8's compiled code for the shipped bundle, kept between runs. Node 20 (and
+// Debian's 18) compile every function of a script on each start; with V8's
+// code cache a run skips parsing and compiling what an earlier run compiled,
+// which was most of what `reconcile --plan` cost above `node -e 0` (issue 13).
+//
+// Two places, tried in this order:
+// - shipped: reconcile-code.cache beside the bundle, made by `npm run build`
+//   (scripts/build-code-cache.mjs) with the node that built it, and used only
+//   by a node with the same V8 version and architecture (its .json says which);
+// - per user: made by the first run of any other node, in the load cache's
+//   directory (RECONCILE_CACHE_DIR, else /var/cache/reconcile/load as root,
+//   else ~/.cache/reconcile/load), named by V8 version, architecture and
+//   build id.
+//
+// V8 checks a cache's version, flags and source length and compiles afresh on
+// any mismatch, but it does not verify the bytes of a cache in a release
+// build: a cache is code, as trusted as the bundle itself. So a per-user cache
+// is read only from a directory that, with every directory above it, is owned
+// by the running user or root and not writable by others, and only when the
+// file is the user's or root's, 0600-style and not a symlink; it is written
+// temp + fsync + rename. RECONCILE_NO_CACHE turns it off (read and write); the
+// shipped one is part of the install, like the bundle. Anything odd is a
+// miss: the run compiles from source, never fails because of a cache.
+
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Larger caches are neither read nor written. */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** What a shipped cache was made with: V8 rejects any other. */
+export interface CodeCacheStamp {
+  v8: string;
+  arch: string;
+}
+
+export interface CodeCacheChoice {
+  /** The cache bytes to try, or undefined: compile from source. */
+  data?: Buffer;
+  from: 'shipped' | 'user' | 'none';
+  /** Where to write a fresh cache after the run, or null: don't. */
+  writeTo: string | null;
+}
+
+const stampOfThisNode = (): CodeCacheStamp => ({ v8: process.versions.v8, arch: process.arch });
+
+/** The load cache's directory (as src/model/load-cache.ts finds it), where per-user code caches live too. */
+export function userCacheDir(env: NodeJS.ProcessEnv, uid: number): string {
+  if (env.RECONCILE_CACHE_DIR) return path.resolve(env.RECONCILE_CACHE_DIR);
+  if (uid === 0) return '/var/cache/reconcile/load';
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, 'reconcile', 'load');
+}
+
+/** The --root the run was given (either spelling), or '/'. */
+function targetRoot(argv: string[]): string {
+  let root = '/';
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--root' && i + 1 < argv.length) root = argv[++i]!;
+    else if (argv[i]!.startsWith('--root=')) root = argv[i]!.slice('--root='.length);
+  }
+  return path.resolve(root);
+}
+
+/** Every directory from `dir` up to /, and above its real path, owned by the user or root and not writable by others. */
+export function trustedDirSync(dir: string, uid: number): boolean {
+  let real: string;
+  try {
+    if (!lstatSync(realpathSync.native(dir)).isDirectory()) return false;
+    real = realpathSync.native(dir);
+  } catch {
+    return false;
+  }
+  for (const start of new Set([dir, real])) {
+    for (let d = start, first = true; ; d = path.dirname(d), first = false) {
+      let st;
+      try {
+        st = lstatSync(d);
+        if (st.isSymbolicLink()) st = lstatSync(realpathSync.native(d));
+      } catch {
+        return false;
+      }
+      if (st.uid !== 0 && st.uid !== uid) return false;
+      // A sticky parent (/tmp) lets nobody else rename what is ours; the cache dir itself must be ours alone to write.
+      const sticky = !first && (st.mode & 0o1000) !== 0;
+      if (!sticky && (st.mode & 0o022) !== 0) return false;
+      if (path.dirname(d) === d) break;
+    }
+  }
+  return true;
+}
+
+/** A regular file (not a symlink), the user's or root's, not writable by others; else undefined. */
+function readTrustedFile(file: string, uid: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || (st.uid !== 0 && st.uid !== uid) || (st.mode & 0o022) !== 0 || st.size > MAX_CACHE_BYTES) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readStamp(file: string): CodeCacheStamp | null {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<CodeCacheStamp>;
+    return typeof s.v8 === 'string' && typeof s.arch === 'string' ? { v8: s.v8, arch: s.arch } : null;
+  } catch {
+    return null;
+  }
+}
+
+function readBuildId(bundleDir: string): string | null {
+  try {
+    const id = (JSON.parse(readFileSync(path.join(bundleDir, 'build-id.json'), 'utf8')) as { id?: unknown }).id;
+    return typeof id === 'string' && HEX64.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The shipped cache when made by a V8 like this one, else the user's (when allowed), else none. */
+export function chooseCodeCache(bundleDir: string, cacheName: string, argv: string[], env: NodeJS.ProcessEnv = process.env): CodeCacheChoice {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  const here = stampOfThisNode();
+  const shippedFile = path.join(bundleDir, cacheName);
+  const stamp = readStamp(`${shippedFile}.json`);
+  if (stamp !== null && stamp.v8 === here.v8 && stamp.arch === here.arch) {
+    const data = readTrustedFile(shippedFile, uid);
+    if (data !== undefined) return { data, from: 'shipped', writeTo: null };
+  }
+  if (env.RECONCILE_NO_CACHE && env.RECONCILE_NO_CACHE !== '0') return { from: 'none', writeTo: null };
+  const buildId = readBuildId(bundleDir);
+  if (buildId === null) return { from: 'none', writeTo: null };
+  const dir = userCacheDir(env, uid);
+  const root = targetRoot(argv);
+  // The cache is the running machine's: a run against an image must not write into the image.
+  if (root !== '/' && (dir === root || dir.startsWith(root + path.sep))) return { from: 'none', writeTo: null };
+  const file = path.join(dir, `code-v8-${here.v8.replace(/[^0-9A-Za-z.-]/g, '_')}-${here.arch}-${buildId.slice(0, 16)}.cache`);
+  const data = trustedDirSync(dir, uid) ? readTrustedFile(file, uid) : undefined;
+  return data !== undefined ? { data, from: 'user', writeTo: file } : { from: 'none', writeTo: file };
+}
+
+/** Writes a fresh per-user cache (temp + fsync + rename, 0600) into a trusted directory; false when it did not. */
+export function writeUserCodeCache(file: string, data: Buffer): boolean {
+  if (data.length === 0 || data.length > MAX_CACHE_BYTES) return false;
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!trustedDirSync(dir, uid)) return false;
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false;
+  }
+}
