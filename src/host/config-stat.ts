@@ -2,7 +2,7 @@
 // files (on the running machine, not in the target root): the real path
 // behind any symlink, and owner and mode bits.
 
-import { promises as fs } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 
 export interface ConfigStat {
   /** The path with every symlink resolved. */
@@ -19,9 +19,10 @@ export interface ConfigStat {
 /** null when the path does not exist (the loader reports that). */
 export async function statConfig(p: string): Promise<ConfigStat | null> {
   try {
-    const link = await fs.lstat(p);
-    const real = await fs.realpath(p);
-    const st = await fs.stat(real);
+    // Synchronous inside, as local-files.ts: a few metadata calls on the running machine.
+    const link = lstatSync(p);
+    const real = realpathSync(p);
+    const st = statSync(real);
     return { real, isLink: link.isSymbolicLink(), isDirectory: st.isDirectory(), uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -33,7 +34,7 @@ export async function statConfig(p: string): Promise<ConfigStat | null> {
 /** Names in a directory, sorted; [] when it cannot be read. */
 export async function listConfigDir(dir: string): Promise<string[]> {
   try {
-    return (await fs.readdir(dir)).sort();
+    return readdirSync(dir).sort();
   } catch {
     return [];
   }

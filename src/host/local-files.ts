@@ -1,8 +1,10 @@
 // Reading the operator's own input (desired state, rules) and the tool's
 // bundled assets. These live on the running machine, not in the target root,
-// so they do not go through Host.
+// so they do not go through Host. Synchronous inside on purpose: a handful of
+// small local files, where a thread-pool round trip per call was most of
+// their cost at start-up (issue 13); the signatures stay async.
 
-import { promises as fs, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeUtf8Strict } from './strict-utf8.js';
@@ -17,7 +19,7 @@ export interface LocalStat {
 
 export async function statLocal(p: string): Promise<LocalStat | null> {
   try {
-    const st = await fs.stat(p);
+    const st = statSync(p);
     return {
       isDirectory: st.isDirectory(),
       isFile: st.isFile(),
@@ -33,12 +35,12 @@ export async function statLocal(p: string): Promise<LocalStat | null> {
 
 /** The operator's text input, strictly UTF-8 (a bad byte is a located error). */
 export async function readLocalText(p: string): Promise<string> {
-  return decodeUtf8Strict(await fs.readFile(p), p);
+  return decodeUtf8Strict(readFileSync(p), p);
 }
 
 /** Names of the files in a directory ending in one of the suffixes, sorted. */
 export async function listLocal(dir: string, suffixes: string[]): Promise<string[]> {
-  const names = await fs.readdir(dir);
+  const names = readdirSync(dir);
   return names
     .filter((n) => suffixes.some((s) => n.endsWith(s)) && !n.startsWith('.'))
     .sort()

@@ -4,11 +4,11 @@
 // as inside the root, and a relative one that climbs above it is refused.
 // Final components are never followed unless the operation says so.
 
-import { accessSync, closeSync, constants as fsc, lstatSync, openSync, promises as fs, readlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsc, lstatSync, openSync, promises as fs, readdirSync, readlinkSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './lazy-crypto.js';
 import { ConfinementError, UserError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
@@ -237,7 +237,7 @@ export class RootedHost implements Host {
       if (++hops > MAX_SYMLINK_HOPS) {
         throw new ConfinementError(`path ${insidePath}: too many levels of symbolic links.`);
       }
-      const target = await fs.readlink(this.real(current));
+      const target = readlinkSync(this.real(current));
       const targetParts = target.split('/').filter((c) => c !== '' && c !== '.');
       if (target.startsWith('/')) {
         done.length = 0;
@@ -376,12 +376,13 @@ export class RootedHost implements Host {
   }
 
   async readlink(p: string): Promise<string> {
-    return fs.readlink(await this.realPath(p));
+    return readlinkSync(await this.realPath(p));
   }
 
   async readdir(p: string): Promise<string[]> {
     try {
-      return (await fs.readdir(await this.realPath(p, true))).sort();
+      // Sync, like lstat(): listing a directory is one system call.
+      return readdirSync(await this.realPath(p, true)).sort();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (isMissing(err) || code === 'ENOTDIR') return [];

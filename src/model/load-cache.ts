@@ -15,8 +15,7 @@
 //   running user or root and not group- or world-writable; entries are 0600,
 //   written temp+fsync+rename. Anything odd is a miss, never an error.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { constants, promises as fs, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +23,8 @@ import { statConfig } from '../host/config-stat.js';
 import { listLocal, packageRoot, readLocalText, statLocal } from '../host/local-files.js';
 import type { LoadOptions } from './load.js';
 import type { SourceRootOption } from './normalise.js';
+import { randomBytes } from '../host/lazy-crypto.js';
+import { sha256Text } from './sha256-text.js';
 import { readSourceFile } from './source-files.js';
 import type { DesiredState } from './types.js';
 
@@ -65,7 +66,7 @@ interface Entry {
   value: DesiredState;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha256 = sha256Text;
 
 /**
  * The build id written next to the code by scripts/build-id.mjs (dist/src
@@ -200,15 +201,20 @@ const entryPath = (cache: LoadCache, key: string) => path.join(cache.dir, `${key
 
 async function lookup(cache: LoadCache, key: string): Promise<DesiredState | null> {
   if (!(await trustedDir(cache.dir, cache.uid))) return null;
-  const fh = await fs.open(entryPath(cache, key), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
-  if (fh === null) return null;
+  // Synchronous reads: one small local file, on the path of every warm start.
+  let fd: number;
+  try {
+    fd = openSync(entryPath(cache, key), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
   let entry: Entry;
   try {
-    const st = await fh.stat();
+    const st = fstatSync(fd);
     if (!st.isFile() || (st.uid !== 0 && st.uid !== cache.uid) || (st.mode & 0o022) !== 0 || st.size > MAX_ENTRY_BYTES) return null;
-    entry = JSON.parse(await fh.readFile('utf8')) as Entry;
+    entry = JSON.parse(readFileSync(fd, 'utf8')) as Entry;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   const v = entry.value as Partial<DesiredState> | null;
   if (entry.format !== FORMAT || entry.key !== key || !Array.isArray(entry.sources)) return null;

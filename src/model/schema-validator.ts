@@ -4,7 +4,7 @@
 // compiled copy for the schema as it is now (tests run from source, a schema
 // edited since the build), the schema is compiled here, with the same options.
 
-import { createHash } from 'node:crypto';
+import { createHash } from '../host/lazy-crypto.js';
 import path from 'node:path';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import { packageRoot, readLocalText } from '../host/local-files.js';
