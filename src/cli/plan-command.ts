@@ -10,7 +10,7 @@ import { planToJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
 import { renderPlanErrors, renderPlanText, renderSummaryLine } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
-import { runRules } from '../rules/engine.js';
+import { runRules, type RuleRun } from '../rules/engine.js';
 import { loadRules } from '../rules/load.js';
 import type { Finding, Rule } from '../rules/types.js';
 import type { Host } from '../host/types.js';
@@ -45,6 +45,11 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
     runRules(host, rules),
   ]);
   progress.clear();
+  return assessmentOf(host, desired, planned, run, args);
+}
+
+/** The assessment of a fresh plan (buildPlan's result) and rule run: what --check reports, also after --apply --report. */
+export async function assessmentOf(host: Host, desired: DesiredState, planned: Plan, run: RuleRun, args: CliArgs): Promise<Assessment> {
   const plan = withHandlers(host, await withPrune(host, markPrunable(planned, desired.resources), desired.resources, stateDirOf(args)), desired);
   const refused = refuseStateDirTargets(plan, stateDirOf(args));
   // Setuid, world-writable and non-GPU device modes are said, never refused (the exit code does not change).
