@@ -130,11 +130,12 @@ async function applyDesired(args: CliArgs, io: Output, report: string | undefine
     buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id), stateDir),
     report === undefined ? undefined : postApplyRules(args, io, host),
   ]);
-  const after = refuseStateDirTargets(await withPrune(host, planned, desired.resources, stateDir), stateDir);
+  const pruned = await withPrune(host, planned, desired.resources, stateDir);
+  const after = refuseStateDirTargets(pruned, stateDir);
   progress.clear();
   const code = reportApply(plan, result, after, stateDir, args, io);
   if (report === undefined || rules === undefined) return code;
-  return (await writeApplyReport(report, args, io, host, desired, planned, rules)) ? code : 1;
+  return (await writeApplyReport(report, args, io, host, desired, pruned, rules)) ? code : 1;
 }
 
 /** Prints an apply's outcome (text or JSON) and returns the exit code: 0 only when converged. */

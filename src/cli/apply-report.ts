@@ -1,7 +1,7 @@
 // --apply --report FILE: after the apply, the report a following
 // `--check --report FILE` would write, from the same process. The rules run
 // on the host as the apply left it, beside the re-plan that proves
-// convergence; the report is made from that same re-plan. A fleet runs one
+// convergence; the report is made from that same re-plan (read and pruned once). A fleet runs one
 // reconcile per host instead of two (node's start-up, the desired state's
 // load and the plan are paid once).
 
@@ -29,10 +29,10 @@ export async function postApplyRules(args: CliArgs, io: Output, host: Host): Pro
 }
 
 /**
- * Writes the report of the post-apply plan (buildPlan's result) and rules; false (said on stderr) when
+ * Writes the report of the post-apply plan (buildPlan's result with its prunes) and rules; false (said on stderr) when
  * the report says the host could not be checked or could not be written: the run then exits 1.
  */
-export async function writeApplyReport(file: string, args: CliArgs, io: Output, host: Host, desired: DesiredState, planned: Plan, rules: SettledRules): Promise<boolean> {
+export async function writeApplyReport(file: string, args: CliArgs, io: Output, host: Host, desired: DesiredState, pruned: Plan, rules: SettledRules): Promise<boolean> {
   const now = Date.now() / 1000;
   try {
     if ('error' in rules) {
@@ -40,7 +40,7 @@ export async function writeApplyReport(file: string, args: CliArgs, io: Output, 
       io.err(`reconcile: error: the report ${file} could not check the host: ${rules.error}\n`);
       return false;
     }
-    await writeCheckReport(file, await assessmentOf(host, desired, planned, rules.run, args), null, args, now);
+    await writeCheckReport(file, assessmentOf(host, desired, pruned, rules.run, args), null, args, now);
     return true;
   } catch (err) {
     io.err(`reconcile: error: could not write the report ${file}: ${reportErrorOf(err)}\n`);

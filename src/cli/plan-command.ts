@@ -45,12 +45,16 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
     runRules(host, rules),
   ]);
   progress.clear();
-  return assessmentOf(host, desired, planned, run, args);
+  return assessmentOf(host, desired, await withPrune(host, planned, desired.resources, stateDirOf(args)), run, args);
 }
 
-/** The assessment of a fresh plan (buildPlan's result) and rule run: what --check reports, also after --apply --report. */
-export async function assessmentOf(host: Host, desired: DesiredState, planned: Plan, run: RuleRun, args: CliArgs): Promise<Assessment> {
-  const plan = withHandlers(host, await withPrune(host, markPrunable(planned, desired.resources), desired.resources, stateDirOf(args)), desired);
+/**
+ * The assessment of a fresh plan with its prunes (withPrune of buildPlan's result) and a rule run: what
+ * --check reports, also after --apply --report (whose re-plan is pruned once for both). markPrunable only
+ * flags creates and withPrune only adds deletes, so marking after pruning gives the same plan.
+ */
+export function assessmentOf(host: Host, desired: DesiredState, pruned: Plan, run: RuleRun, args: CliArgs): Assessment {
+  const plan = withHandlers(host, markPrunable(pruned, desired.resources), desired);
   const refused = refuseStateDirTargets(plan, stateDirOf(args));
   // Setuid, world-writable and non-GPU device modes are said, never refused (the exit code does not change).
   const guarded = { ...refused, notes: [...refused.notes, ...guardrailNotes(desired.resources)] };
