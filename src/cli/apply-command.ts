@@ -1,4 +1,5 @@
-// --apply: plan, carry the plan out, then plan again to prove convergence.
+// --apply: plan, carry the plan out, then plan again to prove convergence
+// (with --report, also the check's report of the host as left: apply-report.ts).
 // Exit 0 only when every change applied and nothing is left pending.
 
 import { markPrunable, withPrune } from '../plan/prune.js';
@@ -17,6 +18,7 @@ import { loadDesired, openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
 import { partialWarning } from './partial-warning.js';
 import { savedPlanApplyCommand } from './saved-plan-apply.js';
+import { postApplyRules, writeApplyReport, writeFailedApplyReport } from './apply-report.js';
 import { progressOn } from './progress.js';
 
 /** One change's outcome in --format json: the plan's identifying fields plus status and message. */
@@ -92,6 +94,16 @@ export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, 
 
 export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
   if (args.planFile !== undefined) return savedPlanApplyCommand(args, args.planFile, io);
+  if (args.report === undefined) return applyDesired(args, io, undefined);
+  try {
+    return await applyDesired(args, io, args.report);
+  } catch (err) {
+    await writeFailedApplyReport(args.report, err, args, io);
+    throw err;
+  }
+}
+
+async function applyDesired(args: CliArgs, io: Output, report: string | undefined): Promise<number> {
   const desired = await loadDesired(args, io.err);
   const host = await openHost(args);
   const stateDir = stateDirOf(args);
@@ -113,17 +125,17 @@ export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
     onProgress: (done, total, target) => progress.update('applying', done, total, target),
   });
   const plan = result.plan;
-  const after = refuseStateDirTargets(
-    await withPrune(
-      host,
-      await buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id), stateDir),
-      desired.resources,
-      stateDir,
-    ),
-    stateDir,
-  );
+  // The host as the apply left it: one re-plan for convergence (and the report), the report's rules beside it.
+  const [planned, rules] = await Promise.all([
+    buildPlan(host, desired.resources, args.targets, (done, total, id) => progress.update('checking', done, total, id), stateDir),
+    report === undefined ? undefined : postApplyRules(args, io, host),
+  ]);
+  const pruned = await withPrune(host, planned, desired.resources, stateDir);
+  const after = refuseStateDirTargets(pruned, stateDir);
   progress.clear();
-  return reportApply(plan, result, after, stateDir, args, io);
+  const code = reportApply(plan, result, after, stateDir, args, io);
+  if (report === undefined || rules === undefined) return code;
+  return (await writeApplyReport(report, args, io, host, desired, pruned, rules)) ? code : 1;
 }
 
 /** Prints an apply's outcome (text or JSON) and returns the exit code: 0 only when converged. */

@@ -62,7 +62,10 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
   plan: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target', 'no-color', 'quiet'], formats: ['text', 'json', 'markdown'] },
-  apply: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode', 'keep-runs', 'keep-days'], formats: ['text', 'json'] },
+  apply: {
+    flags: ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode', 'keep-runs', 'keep-days', 'report'],
+    formats: ['text', 'json'],
+  },
   check: { flags: ['desired', 'source', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
   validate: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'insecure-config', 'no-color'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format', 'no-color'], formats: ['text', 'json'] },
@@ -88,6 +91,7 @@ function checkModeFlags(mode: Mode, given: Set<Flag>, args: CliArgs): void {
 function checkPlanFileFlags(given: Set<Flag>): void {
   if (given.has('desired')) throw usageError('--plan-file and --desired cannot be combined: the plan file embeds the desired state it was made from. Drop --desired.');
   if (given.has('target')) throw usageError('--plan-file and --target cannot be combined: the plan file already holds exactly what to apply. Make the plan with --target instead.');
+  if (given.has('report')) throw usageError('--plan-file and --report cannot be combined: a saved plan is applied exactly, not checked against the desired state. Run reconcile --check --report FILE after it.');
 }
 
 function usageError(message: string): UserError {
@@ -238,7 +242,7 @@ Usage:
   reconcile --plan     [--desired PATH] [--source DIR] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
                        [--out FILE] [--target ID_OR_TARGET]...
   reconcile --apply    [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
-                       [--insecure-config] [--target ID_OR_TARGET]... [--detailed-exitcode] [--keep-runs N] [--keep-days D]
+                       [--insecure-config] [--target ID_OR_TARGET]... [--detailed-exitcode] [--keep-runs N] [--keep-days D] [--report FILE]
   reconcile --apply    --plan-file FILE [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--detailed-exitcode]
                        [--keep-runs N] [--keep-days D]
   reconcile --check    [--desired PATH] [--source DIR] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
@@ -261,7 +265,8 @@ Options:
   --lock-timeout S   wait up to S seconds for another apply to finish (default 0: fail at once)
   --rules DIR        an extra directory of regression rules (repeatable)
   --prom FILE        with --check: write Prometheus textfile metrics
-  --report FILE      with --check: write the JSON report
+  --report FILE      with --check: write the JSON report; with --apply: write the report of the host as the
+                     apply left it, the one a --check --report run next would write (the exit code is the apply's)
   --insecure-config  accept config files writable by others (with a warning)
   --out FILE         with --plan: also save the plan (JSON, mode 0600) for --apply --plan-file
   --plan-file FILE   with --apply: apply exactly that saved plan, refused if any target changed since

@@ -3,13 +3,13 @@
 // Prometheus textfile and the JSON report even when the check itself fails,
 // so a broken check raises its own alert instead of going quiet.
 
-import { errorMessage, UserError } from '../errors.js';
 import { writeLocalFileAtomic } from '../host/local-write.js';
 import { logToSyslog } from '../host/syslog.js';
 import { countBySeverity, failing } from '../plan/render-findings.js';
 import { renderPrometheus } from '../rules/prometheus.js';
 import type { CliArgs } from './args.js';
-import { assess, assessmentJson, renderAssessment, type Assessment } from './plan-command.js';
+import { assess, renderAssessment, type Assessment } from './plan-command.js';
+import { reportErrorOf, writeCheckReport } from './check-report.js';
 import type { Output } from './output.js';
 
 export function checkExitCode(a: Assessment): number {
@@ -31,8 +31,7 @@ export async function checkCommand(args: CliArgs, io: Output): Promise<number> {
   try {
     a = await assess(args, io);
   } catch (err) {
-    error = errorMessage(err);
-    if (!(err instanceof UserError)) error = `internal error: ${error}`;
+    error = reportErrorOf(err);
   }
   const now = Date.now() / 1000;
   const success = a !== null && a.plan.errors.length === 0;
@@ -50,10 +49,7 @@ export async function checkCommand(args: CliArgs, io: Output): Promise<number> {
       }),
     );
   }
-  if (args.report) {
-    const report = a ? { ...assessmentJson(a), checkedAt: new Date(now * 1000).toISOString(), root: args.root } : { error, checkedAt: new Date(now * 1000).toISOString() };
-    await writeLocalFileAtomic(args.report, JSON.stringify(report, null, 2) + '\n', 0o640);
-  }
+  if (args.report) await writeCheckReport(args.report, a, error, args, now);
   if (!io.isTTY) await logToSyslog(summaryLine(a, error), success && checkExitCode(a!) === 0 ? 'user.notice' : 'user.warning');
   if (a === null) {
     io.err(`reconcile: error: ${error}\n`);

@@ -22,15 +22,17 @@ const HELP: Record<Mode, ModeHelp> = {
     exit: '0 host matches, 2 changes pending, 1 error',
   },
   apply: {
-    usage: 'reconcile --apply [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--no-color] [--quiet] [--keep-runs N] [--keep-days D]',
+    usage: 'reconcile --apply [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--no-color] [--quiet] [--keep-runs N] [--keep-days D] [--report FILE]',
     what:
       'Plans, makes the changes (backed up, atomic, journaled, under a lock), then plans again to prove the host converged. ' +
-      'Afterwards, under the same lock, prunes the journals and backups of old runs beyond both --keep-runs (default 20) and --keep-days (default 30).',
+      'Afterwards, under the same lock, prunes the journals and backups of old runs beyond both --keep-runs (default 20) and --keep-days (default 30). ' +
+      'With --report FILE, also writes the JSON report a --check --report FILE run would write next (the rules run on the host as the apply left it); the exit code stays the apply\'s.',
     examples: [
       ['sudo reconcile --apply', 'this host'],
       ['sudo reconcile --apply --lock-timeout 60 --quiet', 'from a deploy job: wait for another apply, print only errors and the summary'],
       ['reconcile --apply --desired desired-state/ds01.yaml --root /srv/images/ds01 --format json', 'an image, for a script'],
       ['sudo reconcile --apply --keep-runs 50 --keep-days 90', 'keep more history (and backups) than the default'],
+      ['sudo reconcile --apply --detailed-exitcode --report /var/lib/reconcile/check.json', 'from a fleet tool: apply, then the report for --report-merge, in one run'],
     ],
     exit: '0 host converged, 1 anything failed',
   },

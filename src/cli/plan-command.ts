@@ -10,7 +10,7 @@ import { planToJson } from '../plan/render-json.js';
 import { renderPlanMarkdown } from '../plan/render-markdown.js';
 import { renderPlanErrors, renderPlanText, renderSummaryLine } from '../plan/render-text.js';
 import type { Plan } from '../plan/types.js';
-import { runRules } from '../rules/engine.js';
+import { runRules, type RuleRun } from '../rules/engine.js';
 import { loadRules } from '../rules/load.js';
 import type { Finding, Rule } from '../rules/types.js';
 import type { Host } from '../host/types.js';
@@ -45,7 +45,16 @@ export async function assess(args: CliArgs, io: Output): Promise<Assessment> {
     runRules(host, rules),
   ]);
   progress.clear();
-  const plan = withHandlers(host, await withPrune(host, markPrunable(planned, desired.resources), desired.resources, stateDirOf(args)), desired);
+  return assessmentOf(host, desired, await withPrune(host, planned, desired.resources, stateDirOf(args)), run, args);
+}
+
+/**
+ * The assessment of a fresh plan with its prunes (withPrune of buildPlan's result) and a rule run: what
+ * --check reports, also after --apply --report (whose re-plan is pruned once for both). markPrunable only
+ * flags creates and withPrune only adds deletes, so marking after pruning gives the same plan.
+ */
+export function assessmentOf(host: Host, desired: DesiredState, pruned: Plan, run: RuleRun, args: CliArgs): Assessment {
+  const plan = withHandlers(host, markPrunable(pruned, desired.resources), desired);
   const refused = refuseStateDirTargets(plan, stateDirOf(args));
   // Setuid, world-writable and non-GPU device modes are said, never refused (the exit code does not change).
   const guarded = { ...refused, notes: [...refused.notes, ...guardrailNotes(desired.resources)] };

@@ -12,7 +12,7 @@ describe('parseArgs: flags per mode', () => {
     [['--plan', '--lock-timeout', '5'], '--lock-timeout does not apply to --plan: only --apply, --rollback take it'],
     [['--plan', '--force'], '--force does not apply to --plan: only --rollback takes it'],
     [['--validate', '--rules', '/r'], '--rules does not apply to --validate: only --plan, --check take it'],
-    [['--apply', '--report', '/r.json'], '--report does not apply to --apply: only --check takes it'],
+    [['--plan', '--report', '/r.json'], '--report does not apply to --plan: only --apply, --check take it'],
     [['--check', '--state-dir', '/x'], '--state-dir does not apply to --check'],
     [['--history', '--desired', '/d.yaml'], '--desired does not apply to --history'],
     [['--history', '--insecure-config'], '--insecure-config does not apply to --history'],
@@ -30,6 +30,8 @@ describe('parseArgs: flags per mode', () => {
     [['--plan', '--desired', 'd', '--root', 'r', '--format', 'json', '--state-dir', '/s']],
     [['--validate', '--desired', 'd', '--root', 'r', '--format', 'json', '--state-dir', '/s']],
     [['--apply', '--desired', 'd', '--root', 'r', '--format', 'json', '--state-dir', '/s', '--lock-timeout', '30', '--insecure-config']],
+    // --apply --report: the report of the host as the apply left it (test/cli/apply-report.test.ts).
+    [['--apply', '--desired', 'd', '--detailed-exitcode', '--report', 'j']],
     [['--check', '--desired', 'd', '--root', 'r', '--rules', 'a', '--format', 'json', '--prom', 'p', '--report', 'j', '--insecure-config']],
     [['--validate', '--desired', 'd', '--root', 'r', '--format', 'json', '--insecure-config']],
     [['--history', '--root', 'r', '--state-dir', '/s', '--format', 'json']],
