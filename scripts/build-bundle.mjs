@@ -143,6 +143,8 @@ const outputs = { ...result.metafile.outputs, ...launcher.metafile.outputs };
 writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify({ inputs: { ...result.metafile.inputs, ...launcher.metafile.inputs }, outputs }));
 
 const body = readFileSync(path.join(outdir, BODY), 'utf8');
+// The launcher reads the body as latin1, which is exact for ASCII only (esbuild's default charset).
+if (/[^\x00-\x7f]/.test(body)) throw new Error(`build-bundle: ${BODY} is not ASCII: the launcher would misread it`);
 if (/[^\w$.]import\(/.test(body)) throw new Error(`build-bundle: ${BODY} still has an import(): the launcher runs it as a script, which cannot import`);
 
 // The bundle carries other people's code: their licenses go with it (the npm

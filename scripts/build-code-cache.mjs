@@ -3,15 +3,18 @@
 // another V8 ignores it and keeps a cache of its own: src/cli/code-cache.ts).
 //
 // A cache made right after compiling holds only the top level; one made after
-// running holds every function that ran. So a child process compiles the
-// bundle's body with no cache, runs the modes a host runs most (a plan with
-// the load cache cold and then warm, a validate) against the bundled example
-// host, and then writes what V8 compiled. Its output is not kept.
+// running holds every function that ran, and every run deserializes all of
+// it. So it holds what the most frequent runs need: a first child fills a
+// load cache with a plan of the bundled example host, and a second compiles
+// the bundle's body with no code cache, runs a plan and a validate from that
+// warm load cache (what cron and CI run when nothing changed) and writes what
+// V8 compiled. A cold load (yaml, ajv) or an apply compiles the rest as it
+// goes. Their output is not kept.
 //
 //   node scripts/build-code-cache.mjs
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,8 +27,7 @@ if (process.argv[2] === '--train') {
   const { body, script } = loadBody(bundleDir);
   const desired = path.join(repo, 'desired-state/ds01.yaml');
   const host = path.join(repo, 'examples/hosts/incident-2-nvidia-smi-wrapper');
-  const plan = ['--plan', '--desired', desired, '--root', host];
-  for (const argv of [plan, plan, ['--validate', '--desired', desired]]) await body.main(argv);
+  for (const argv of [['--plan', '--desired', desired, '--root', host], ['--validate', '--desired', desired]]) await body.main(argv);
   const file = path.join(bundleDir, CODE_CACHE);
   writeFileSync(file, script.createCachedData(), { mode: 0o644 });
   writeFileSync(`${file}.json`, `${JSON.stringify({ v8: process.versions.v8, arch: process.arch, node: process.version })}\n`, { mode: 0o644 });
@@ -34,11 +36,14 @@ if (process.argv[2] === '--train') {
 
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'reconcile-code-cache-'));
 try {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, RECONCILE_CACHE_DIR: cacheDir, RECONCILE_NO_CACHE: '', NO_COLOR: '1' },
-  });
-  if (r.status !== 0) throw new Error(`build-code-cache: the training run failed (${r.status ?? r.signal})`);
+  const env = { ...process.env, RECONCILE_CACHE_DIR: cacheDir, RECONCILE_NO_CACHE: '', NO_COLOR: '1' };
+  // The same paths as the training plan: the load cache is keyed on them.
+  const fill = ['--plan', '--desired', path.join(repo, 'desired-state/ds01.yaml'), '--root', path.join(repo, 'examples/hosts/incident-2-nvidia-smi-wrapper')];
+  for (const argv of [[path.join(bundleDir, 'reconcile.cjs'), ...fill], [fileURLToPath(import.meta.url), '--train']]) {
+    const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (r.status !== 0 && r.status !== 2) throw new Error(`build-code-cache: ${path.basename(argv[0])} failed (${r.status ?? r.signal})`);
+  }
+  if (!readdirSync(cacheDir).some((f) => f.endsWith('.json'))) throw new Error('build-code-cache: the first run left no load cache entry, so training would not be warm');
 } finally {
   rmSync(cacheDir, { recursive: true, force: true });
 }

@@ -25,7 +25,7 @@ options:
   package_checksum: {description: sha1 of the package file on the controller, type: str, required: true}
   package_src: {description: the package sent to the host (set by the action plugin when it is needed), type: path}
   bundle_dest: {description: where the bundle is unpacked, type: path, default: /opt/reconcile}
-  bundle_entry: {description: the command inside the unpacked bundle, type: str, default: dist/bundle/reconcile.mjs}
+  bundle_entry: {description: the command inside the unpacked bundle, type: str, default: dist/bundle/reconcile.cjs}
   desired_dest: {description: the desired-state directory on the host, type: path, required: true}
   desired_files: {description: "[{path, content (base64), executable}] relative to desired_dest", type: list, elements: dict, default: []}
   desired_dirs: {description: subdirectories relative to desired_dest, type: list, elements: str, default: []}
@@ -189,7 +189,7 @@ def main():
             package_checksum=dict(type="str", required=True),
             package_src=dict(type="path"),
             bundle_dest=dict(type="path", default="/opt/reconcile"),
-            bundle_entry=dict(type="str", default="dist/bundle/reconcile.mjs"),
+            bundle_entry=dict(type="str", default="dist/bundle/reconcile.cjs"),
             desired_dest=dict(type="path", required=True),
             desired_files=dict(type="list", elements="dict", default=[], no_log=True),
             desired_dirs=dict(type="list", elements="str", default=[]),
