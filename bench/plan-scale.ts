@@ -20,6 +20,8 @@ import { loadDesiredCached, openLoadCache } from '../src/model/load-cache.js';
 
 const [users = 2000, devices = 64, files = 10_000] = process.argv.slice(2).map(Number);
 const bundle = path.resolve(import.meta.dirname, '../bundle/reconcile.cjs');
+// Extra node arguments for the shipped command's runs, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" to profile them.
+const nodeArgs = (process.env.RECONCILE_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
 /** The desired state: a group, device modes, a profile script and `files` managed files. */
 function desiredYaml(files: number): string {
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
       const cli = [];
       for (let i = 0; i < 4; i++) {
         const c0 = performance.now();
-        const r = spawnSync(process.execPath, [bundle, '--plan', '--format', 'json', '--desired', benchFile, '--root', root], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30, env: c.env });
+        const r = spawnSync(process.execPath, [...nodeArgs, bundle, '--plan', '--format', 'json', '--desired', benchFile, '--root', root], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30, env: c.env });
         cli.push({ ms: performance.now() - c0, code: r.status });
       }
       // The first run fills the warm cache; best of the rest.

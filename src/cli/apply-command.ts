@@ -17,7 +17,6 @@ import { withTargetFlags } from './command-line.js';
 import { loadDesired, openHost, stateDirOf } from './context.js';
 import type { Output } from './output.js';
 import { partialWarning } from './partial-warning.js';
-import { savedPlanApplyCommand } from './saved-plan-apply.js';
 import { postApplyRules, writeApplyReport, writeFailedApplyReport } from './apply-report.js';
 import { progressOn } from './progress.js';
 
@@ -93,7 +92,11 @@ export function renderApplyText(before: Plan, result: ApplyResult, after: Plan, 
 }
 
 export async function applyCommand(args: CliArgs, io: Output): Promise<number> {
-  if (args.planFile !== undefined) return savedPlanApplyCommand(args, args.planFile, io);
+  if (args.planFile !== undefined) {
+    // Loaded only for a saved plan: it reads YAML, which a plain apply from the load cache never does.
+    const { savedPlanApplyCommand } = await import('./saved-plan-apply.js');
+    return savedPlanApplyCommand(args, args.planFile, io);
+  }
   if (args.report === undefined) return applyDesired(args, io, undefined);
   try {
     return await applyDesired(args, io, args.report);

@@ -3,7 +3,7 @@
 // random text (ASCII, multi-byte UTF-8, lone surrogates as Buffer encodes them).
 
 import { createHash } from 'node:crypto';
-import { sha256Text } from '../../src/model/sha256-text.js';
+import { JS_LIMIT, sha256Js, sha256Text } from '../../src/model/sha256-text.js';
 
 const nodeSha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -30,6 +30,13 @@ describe('sha256Text', () => {
       const len = rand() % 3000;
       for (let j = 0; j < len; j++) text += alphabet[rand() % alphabet.length];
       expect(sha256Text(text)).toBe(nodeSha(text));
+    }
+  });
+
+  it('gives the same digest on both sides of the size where it hands over to node:crypto', () => {
+    for (const n of [JS_LIMIT - 1, JS_LIMIT, JS_LIMIT + 1, 3 * JS_LIMIT]) {
+      const text = 'é'.repeat(n >> 1) + 'a'.repeat(n - (n >> 1));
+      expect({ n, js: sha256Js(text), chosen: sha256Text(text) }).toEqual({ n, js: nodeSha(text), chosen: nodeSha(text) });
     }
   });
 });
