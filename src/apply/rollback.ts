@@ -11,7 +11,7 @@
 
 import { isCommandOp } from './command-ops.js';
 import { planCommandStep } from './rollback-commands.js';
-import { createHash } from '../host/lazy-crypto.js';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { readGroup } from '../host/group-db.js';

@@ -1,6 +1,6 @@
 // Run ids sort by time and stay unique across two runs in the same second.
 
-import { randomBytes } from '../host/lazy-crypto.js';
+import { randomBytes } from 'node:crypto';
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

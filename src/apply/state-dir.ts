@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { statConfig } from '../host/config-stat.js';
 import type { Host } from '../host/types.js';
-import { summarise } from '../plan/build-plan.js';
+import { summarise } from '../plan/summary.js';
 import type { Change, Plan } from '../plan/types.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/reconcile';

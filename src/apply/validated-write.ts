@@ -7,7 +7,7 @@
 // cleaned up by the next one; its leading dot keeps sudo and cron from
 // reading it meanwhile.
 
-import { randomBytes } from '../host/lazy-crypto.js';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Host, WriteOptions } from '../host/types.js';
 

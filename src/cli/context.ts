@@ -4,7 +4,7 @@
 import { UserError } from '../errors.js';
 import { statConfig } from '../host/config-stat.js';
 import { statLocal } from '../host/local-files.js';
-import { RootedHost } from '../host/rooted-host.js';
+import type { RootedHost } from '../host/rooted-host.js';
 import { DEFAULT_STATE_DIR } from '../apply/state-dir.js';
 import { loadDesiredCached, openLoadCache } from '../model/load-cache.js';
 import type { DesiredState } from '../model/types.js';
@@ -24,6 +24,8 @@ export async function resolveRoot(args: CliArgs): Promise<string> {
 
 export async function openHost(args: CliArgs): Promise<RootedHost> {
   // The real path: a symlink to / is the live host (gpasswd, no chroot), not an image.
+  // Loaded here, not at start-up: --validate never opens the host.
+  const { RootedHost } = await import('../host/rooted-host.js');
   return new RootedHost(await resolveRoot(args));
 }
 

@@ -3,7 +3,7 @@
 // sees half a file: temp file in the same directory, fsync, rename, fsync
 // the directory. The directory is created when missing.
 
-import { randomBytes } from './lazy-crypto.js';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';

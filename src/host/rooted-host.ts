@@ -8,7 +8,7 @@ import { accessSync, closeSync, constants as fsc, lstatSync, openSync, promises 
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from './lazy-crypto.js';
+import { randomBytes } from 'node:crypto';
 import { ConfinementError, UserError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
@@ -48,7 +48,15 @@ function components(insidePath: string): string[] {
     throw new ConfinementError(`path "${insidePath}" is not absolute: paths are given as seen inside the root, starting with "/".`);
   }
   if (insidePath.includes('\0')) throw new ConfinementError(`path ${JSON.stringify(insidePath)} contains a NUL byte.`);
-  return path.posix.normalize(insidePath).split('/').filter((c) => c !== '' && c !== '.');
+  // A path with no empty, "." or ".." component is already normal (most are);
+  // normalize() is a character loop, and this runs for every path of a plan.
+  const normal = isNormal(insidePath) ? insidePath : path.posix.normalize(insidePath);
+  return normal.split('/').filter((c) => c !== '' && c !== '.');
+}
+
+/** True when `p` (absolute) has no "//" and no "." or ".." component: path.posix.normalize would return it unchanged, or without a trailing "/". */
+function isNormal(p: string): boolean {
+  return !p.includes('//') && !/\/\.\.?(\/|$)/.test(p);
 }
 
 /** A hidden name for a temp file beside `name`; the pid lets the next run clean up after a crash. */
@@ -185,7 +193,9 @@ export class RootedHost implements Host {
 
   /** The running machine's path for an inside-root path (no resolution). */
   private real(inside: string): string {
-    return this.live ? inside : path.join(this.root, inside);
+    if (this.live) return inside;
+    // The same as path.join for a normal absolute path (root has no trailing "/"), without its normalising loop.
+    return isNormal(inside) ? this.root + inside : path.join(this.root, inside);
   }
 
   /**

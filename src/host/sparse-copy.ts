@@ -5,7 +5,7 @@
 // hole costs the kernel a zero-fill, not the disk. The sha256 is computed on
 // the way, so a copy never needs a second read to be vouched for.
 
-import { createHash } from './lazy-crypto.js';
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 
 const CHUNK = 1024 * 1024;

@@ -15,6 +15,7 @@
 //   running user or root and not group- or world-writable; entries are 0600,
 //   written temp+fsync+rename. Anything odd is a miss, never an error.
 
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,8 +24,6 @@ import { statConfig } from '../host/config-stat.js';
 import { listLocal, packageRoot, readLocalText, statLocal } from '../host/local-files.js';
 import type { LoadOptions } from './load.js';
 import type { SourceRootOption } from './normalise.js';
-import { randomBytes } from '../host/lazy-crypto.js';
-import { sha256Text } from './sha256-text.js';
 import { readSourceFile } from './source-files.js';
 import type { DesiredState } from './types.js';
 
@@ -66,7 +65,7 @@ interface Entry {
   value: DesiredState;
 }
 
-const sha256 = sha256Text;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * The build id written next to the code by scripts/build-id.mjs (dist/src

@@ -4,11 +4,11 @@
 // compiled copy for the schema as it is now (tests run from source, a schema
 // edited since the build), the schema is compiled here, with the same options.
 
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Ajv, Options, ValidateFunction } from 'ajv';
 import { packageRoot, readLocalText } from '../host/local-files.js';
 import { loadCompiledValidator } from './compiled-validators.js';
-import { sha256Text } from './sha256-text.js';
 
 export type SchemaName = 'desired-state' | 'rule' | 'plan' | 'journal';
 export const SCHEMA_NAMES: readonly SchemaName[] = ['desired-state', 'rule', 'plan', 'journal'];
@@ -22,8 +22,7 @@ export function compiledFile(name: SchemaName): string {
 }
 
 export function schemaDigest(text: string): string {
-  // Our own SHA-256: every apply reads the journal schema's digest, and loading node:crypto for it cost more.
-  return sha256Text(text);
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** ajv itself is loaded only when a schema must be compiled: most runs load compiled code. */

@@ -12,8 +12,11 @@ import { DEFAULT_STATE_DIR } from '../apply/state-dir.js';
 import { handlerFor, kindDefinition } from '../kinds/registry.js';
 import { narrowToTargets } from './targeting.js';
 import { hardLinkNotes } from './hard-link-notes.js';
-import type { Plan, Summary } from './types.js';
+import type { Plan } from './types.js';
 import { parentsFirst } from './parents-first.js';
+import { summarise } from './summary.js';
+
+export { summarise };
 
 async function planResource(host: Host, resource: Resource, ctx: ProbeContext): Promise<DiffResult> {
   const handler = handlerFor(resource.kind);
@@ -26,17 +29,6 @@ async function planResource(host: Host, resource: Resource, ctx: ProbeContext): 
     const known = err instanceof UserError || (err as NodeJS.ErrnoException).code !== undefined;
     return failedDiff(resource, known ? errorMessage(err) : `internal error while probing: ${errorMessage(err)}`);
   }
-}
-
-export function summarise(plan: Omit<Plan, 'summary'>): Summary {
-  const count = (a: string) => plan.changes.filter((c) => c.action === a).length;
-  return {
-    create: count('create'),
-    update: count('update'),
-    delete: count('delete'),
-    unchanged: plan.unchanged.length,
-    errors: plan.errors.length,
-  };
 }
 
 /** Paths and group names live in separate namespaces: a group called "x" is not the file /x. */

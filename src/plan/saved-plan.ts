@@ -5,7 +5,7 @@
 // re-plan without it, and adds to each change's `expect` fingerprint what a
 // stat cannot show: the bytes' sha256 and a symlink's target.
 
-import { createHash } from '../host/lazy-crypto.js';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { Host } from '../host/types.js';
 import { fingerprintOf } from '../kinds/shared/fingerprint.js';

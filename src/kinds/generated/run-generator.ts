@@ -4,7 +4,7 @@
 // only, bounded), and the scratch directory removed. Nothing here writes
 // outside the state dir.
 
-import { randomBytes } from '../../host/lazy-crypto.js';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { checkStateDirTrust, ensureStateDir } from '../../apply/state-dir.js';
 import { lookupUserIds } from '../../host/accounts.js';
