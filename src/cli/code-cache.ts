@@ -27,17 +27,15 @@ import {
   constants,
   fstatSync,
   fsyncSync,
-  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
-  realpathSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { cacheDirFor, trustedCacheDir } from '../host/cache-dir.js';
 
 /** Larger caches are neither read nor written. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
@@ -59,15 +57,6 @@ export interface CodeCacheChoice {
 
 const stampOfThisNode = (): CodeCacheStamp => ({ v8: process.versions.v8, arch: process.arch });
 
-/** The load cache's directory (as src/model/load-cache.ts finds it), where per-user code caches live too. */
-export function userCacheDir(env: NodeJS.ProcessEnv, uid: number): string {
-  if (env.RECONCILE_CACHE_DIR) return path.resolve(env.RECONCILE_CACHE_DIR);
-  if (uid === 0) return '/var/cache/reconcile/load';
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
-  return path.join(base, 'reconcile', 'load');
-}
-
 /** The --root the run was given (either spelling), or '/'. */
 function targetRoot(argv: string[]): string {
   let root = '/';
@@ -76,34 +65,6 @@ function targetRoot(argv: string[]): string {
     else if (argv[i]!.startsWith('--root=')) root = argv[i]!.slice('--root='.length);
   }
   return path.resolve(root);
-}
-
-/** Every directory from `dir` up to /, and above its real path, owned by the user or root and not writable by others. */
-export function trustedDirSync(dir: string, uid: number): boolean {
-  let real: string;
-  try {
-    if (!lstatSync(realpathSync.native(dir)).isDirectory()) return false;
-    real = realpathSync.native(dir);
-  } catch {
-    return false;
-  }
-  for (const start of new Set([dir, real])) {
-    for (let d = start, first = true; ; d = path.dirname(d), first = false) {
-      let st;
-      try {
-        st = lstatSync(d);
-        if (st.isSymbolicLink()) st = lstatSync(realpathSync.native(d));
-      } catch {
-        return false;
-      }
-      if (st.uid !== 0 && st.uid !== uid) return false;
-      // A sticky parent (/tmp) lets nobody else rename what is ours; the cache dir itself must be ours alone to write.
-      const sticky = !first && (st.mode & 0o1000) !== 0;
-      if (!sticky && (st.mode & 0o022) !== 0) return false;
-      if (path.dirname(d) === d) break;
-    }
-  }
-  return true;
 }
 
 /** A regular file (not a symlink), the user's or root's, not writable by others; else undefined. */
@@ -156,12 +117,12 @@ export function chooseCodeCache(bundleDir: string, cacheName: string, argv: stri
   if (env.RECONCILE_NO_CACHE && env.RECONCILE_NO_CACHE !== '0') return { from: 'none', writeTo: null };
   const buildId = readBuildId(bundleDir);
   if (buildId === null) return { from: 'none', writeTo: null };
-  const dir = userCacheDir(env, uid);
+  const dir = cacheDirFor(env, uid);
   const root = targetRoot(argv);
   // The cache is the running machine's: a run against an image must not write into the image.
   if (root !== '/' && (dir === root || dir.startsWith(root + path.sep))) return { from: 'none', writeTo: null };
   const file = path.join(dir, `code-v8-${here.v8.replace(/[^0-9A-Za-z.-]/g, '_')}-${here.arch}-${buildId.slice(0, 16)}.cache`);
-  const data = trustedDirSync(dir, uid) ? readTrustedFile(file, uid) : undefined;
+  const data = trustedCacheDir(dir, uid) ? readTrustedFile(file, uid) : undefined;
   return data !== undefined ? { data, from: 'user', writeTo: file } : { from: 'none', writeTo: file };
 }
 
@@ -173,7 +134,7 @@ export function writeUserCodeCache(file: string, data: Buffer): boolean {
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!trustedDirSync(dir, uid)) return false;
+    if (!trustedCacheDir(dir, uid)) return false;
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);

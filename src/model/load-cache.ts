@@ -17,10 +17,9 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, promises as fs, readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { statConfig } from '../host/config-stat.js';
+import { cacheDirFor, trustedCacheDir } from '../host/cache-dir.js';
 import { listLocal, packageRoot, readLocalText, statLocal } from '../host/local-files.js';
 import type { LoadOptions } from './load.js';
 import type { SourceRootOption } from './normalise.js';
@@ -94,15 +93,6 @@ export function findBuildId(moduleUrl: string = import.meta.url): string | null 
     }
   }
   return null;
-}
-
-/** Where the cache lives for this user: RECONCILE_CACHE_DIR, else /var/cache as root, else the XDG cache. */
-export function cacheDirFor(env: NodeJS.ProcessEnv, uid: number): string {
-  if (env.RECONCILE_CACHE_DIR) return path.resolve(env.RECONCILE_CACHE_DIR);
-  if (uid === 0) return '/var/cache/reconcile/load';
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
-  return path.join(base, 'reconcile', 'load');
 }
 
 /** The cache for this run, or null: RECONCILE_NO_CACHE set, no build id, or a cache dir inside the target root. */
@@ -179,27 +169,10 @@ export function keyOf(cache: LoadCache, desired: string, opts: SourceRootOption,
   );
 }
 
-/** Every directory from `dir` up to / (and above its real path) owned by the user or root, and not writable by others. */
-async function trustedDir(dir: string, uid: number): Promise<boolean> {
-  const st = await statConfig(dir);
-  if (st === null || !st.isDirectory) return false;
-  for (const start of new Set([dir, st.real])) {
-    for (let d = start, first = true; ; d = path.dirname(d), first = false) {
-      const s = await statConfig(d);
-      if (s === null || (s.uid !== 0 && s.uid !== uid)) return false;
-      // A sticky parent (/tmp) lets nobody else rename what is ours; the cache dir itself must be ours alone to write.
-      const sticky = !first && (s.mode & 0o1000) !== 0;
-      if (!sticky && (s.mode & 0o022) !== 0) return false;
-      if (path.dirname(d) === d) break;
-    }
-  }
-  return true;
-}
-
 const entryPath = (cache: LoadCache, key: string) => path.join(cache.dir, `${key}.json`);
 
 async function lookup(cache: LoadCache, key: string): Promise<DesiredState | null> {
-  if (!(await trustedDir(cache.dir, cache.uid))) return null;
+  if (!trustedCacheDir(cache.dir, cache.uid)) return null;
   // Synchronous reads: one small local file, on the path of every warm start.
   let fd: number;
   try {
@@ -239,7 +212,7 @@ async function store(
   const json = JSON.stringify({ format: FORMAT, key: keyOf(cache, desired, opts, read), sources, value } satisfies Entry);
   if (json.length > MAX_ENTRY_BYTES) return;
   await fs.mkdir(cache.dir, { recursive: true, mode: 0o700 });
-  if (!(await trustedDir(cache.dir, cache.uid))) return;
+  if (!trustedCacheDir(cache.dir, cache.uid)) return;
   const key = keyOf(cache, desired, opts, read);
   const tmp = path.join(cache.dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

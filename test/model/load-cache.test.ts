@@ -7,7 +7,8 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cacheDirFor, findBuildId, isJsonData, loadDesiredCached, openLoadCache, type LoadCache } from '../../src/model/load-cache.js';
+import { cacheDirFor } from '../../src/host/cache-dir.js';
+import { findBuildId, isJsonData, loadDesiredCached, openLoadCache, type LoadCache } from '../../src/model/load-cache.js';
 import { loadDesiredState } from '../../src/model/load.js';
 import type { DesiredState } from '../../src/model/types.js';
 
