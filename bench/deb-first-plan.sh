@@ -8,7 +8,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 debs=("$repo"/dist/reconcile_*_all.deb)
 deb="${1:-${debs[-1]}}"
-tarball="${RECONCILE_DEBIAN_FULL_ROOT_TARBALL:-/var/cache/reconcile-test/debian-bookworm-amd64-full-v1.tar.gz}"
+tarball="${RECONCILE_DEBIAN_FULL_ROOT_TARBALL:-/var/cache/reconcile-test/debian-bookworm-amd64-full-v3.tar.gz}"
 [[ -s "$deb" ]] || { echo "no .deb: run npm run package" >&2; exit 1; }
 [[ -s "$tarball" ]] || { echo "no full Debian root at $tarball: bash scripts/debian-test-root.sh full" >&2; exit 1; }
 

@@ -159,8 +159,11 @@ describe('forged backup records in a trusted state directory', () => {
 });
 
 describe('a damaged journal (one null line)', () => {
-  async function damageLatestRun(): Promise<string> {
-    const [id] = (await fs.readdir(s.root.path(`${STATE}/runs`))).sort().reverse();
+  /** Damages the one run other than `good`. (Not "the largest id": two runs in the same second sort by their random suffix.) */
+  async function damageOtherRun(good: string): Promise<string> {
+    const ids = (await fs.readdir(s.root.path(`${STATE}/runs`))).filter((id) => id !== good);
+    expect(ids).toHaveLength(1);
+    const [id] = ids;
     const file = s.root.path(`${STATE}/runs/${id}/journal.jsonl`);
     const lines = (await fs.readFile(file, 'utf8')).split('\n');
     lines.splice(2, 0, 'null');
@@ -173,7 +176,7 @@ describe('a damaged journal (one null line)', () => {
     const good = (await fs.readdir(s.root.path(`${STATE}/runs`)))[0]!;
     await fs.writeFile(s.root.path('/etc/managed.conf'), 'edited\n');
     expect((await apply()).code).toBe(0);
-    const bad = await damageLatestRun();
+    const bad = await damageOtherRun(good);
     expect(bad).not.toBe(good);
 
     const h = await cli('--history', '--root', s.root.dir, '--format', 'json');
