@@ -1,10 +1,12 @@
-// Build step (last): the build id the load cache keys on (src/model/load-cache.ts),
+// Build step (after the bundle, before its code cache): the build id the load
+// cache and the per-user code caches key on (src/model/load-cache.ts, src/cli/code-cache.ts),
 // a sha256 over the code that was just built, written beside it:
 // - dist/src/build-id.json: dist/src and dist/validators (the tsc build the
 //   tests run). `staleIfOlder`: a later tsc run without this step rewrites the
 //   code but not this file, and the cache then treats the id as missing;
-// - dist/bundle/build-id.json: the shipped bundle and its chunks (esbuild
-//   empties dist/bundle on each build, so no stale id survives there).
+// - dist/bundle/build-id.json: the shipped bundle, launcher and body (esbuild
+//   empties dist/bundle on each build, so no stale id survives there); the
+//   code cache made from that code afterwards is not part of it.
 // Any change to the code changes the id, so a cached load never outlives it.
 //
 //   node scripts/build-id.mjs

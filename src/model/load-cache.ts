@@ -79,7 +79,7 @@ export function findBuildId(moduleUrl: string = import.meta.url): string | null 
   } catch {
     return null;
   }
-  // This module sits in dist/src/model/, dist/bundle/ or dist/bundle/chunks/.
+  // This module sits in dist/src/model/ (the id is one up) or is part of dist/bundle/reconcile-code.cjs (beside it).
   for (const dir of [path.dirname(here), path.dirname(path.dirname(here))]) {
     const file = path.join(dir, 'build-id.json');
     try {
