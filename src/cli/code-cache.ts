@@ -22,24 +22,12 @@
 // shipped one is part of the install, like the bundle. Anything odd is a
 // miss: the run compiles from source, never fails because of a cache.
 
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDirFor, trustedCacheDir } from '../host/cache-dir.js';
+import { cacheDirFor, insideTargetRoot, readBuildIdFile, readTrustedCacheFile, trustedCacheDir, writeTrustedCacheFile } from '../host/cache-dir.js';
 
 /** Larger caches are neither read nor written. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
-const HEX64 = /^[0-9a-f]{64}$/;
 
 /** What a shipped cache was made with: V8 rejects any other. */
 export interface CodeCacheStamp {
@@ -50,7 +38,6 @@ export interface CodeCacheStamp {
 export interface CodeCacheChoice {
   /** The cache bytes to try, or undefined: compile from source. */
   data?: Buffer;
-  from: 'shipped' | 'user' | 'none';
   /** Where to write a fresh cache after the run, or null: don't. */
   writeTo: string | null;
 }
@@ -64,41 +51,13 @@ function targetRoot(argv: string[]): string {
     if (argv[i] === '--root' && i + 1 < argv.length) root = argv[++i]!;
     else if (argv[i]!.startsWith('--root=')) root = argv[i]!.slice('--root='.length);
   }
-  return path.resolve(root);
-}
-
-/** A regular file (not a symlink), the user's or root's, not writable by others; else undefined. */
-function readTrustedFile(file: string, uid: number): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || (st.uid !== 0 && st.uid !== uid) || (st.mode & 0o022) !== 0 || st.size > MAX_CACHE_BYTES) return undefined;
-    return readFileSync(fd);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  return root;
 }
 
 function readStamp(file: string): CodeCacheStamp | null {
   try {
     const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<CodeCacheStamp>;
     return typeof s.v8 === 'string' && typeof s.arch === 'string' ? { v8: s.v8, arch: s.arch } : null;
-  } catch {
-    return null;
-  }
-}
-
-function readBuildId(bundleDir: string): string | null {
-  try {
-    const id = (JSON.parse(readFileSync(path.join(bundleDir, 'build-id.json'), 'utf8')) as { id?: unknown }).id;
-    return typeof id === 'string' && HEX64.test(id) ? id : null;
   } catch {
     return null;
   }
@@ -111,41 +70,21 @@ export function chooseCodeCache(bundleDir: string, cacheName: string, argv: stri
   const shippedFile = path.join(bundleDir, cacheName);
   const stamp = readStamp(`${shippedFile}.json`);
   if (stamp !== null && stamp.v8 === here.v8 && stamp.arch === here.arch) {
-    const data = readTrustedFile(shippedFile, uid);
-    if (data !== undefined) return { data, from: 'shipped', writeTo: null };
+    const data = readTrustedCacheFile(shippedFile, uid, MAX_CACHE_BYTES);
+    if (data !== undefined) return { data, writeTo: null };
   }
-  if (env.RECONCILE_NO_CACHE && env.RECONCILE_NO_CACHE !== '0') return { from: 'none', writeTo: null };
-  const buildId = readBuildId(bundleDir);
-  if (buildId === null) return { from: 'none', writeTo: null };
+  if (env.RECONCILE_NO_CACHE && env.RECONCILE_NO_CACHE !== '0') return { writeTo: null };
+  const buildId = readBuildIdFile(bundleDir)?.id;
+  if (buildId === undefined) return { writeTo: null };
   const dir = cacheDirFor(env, uid);
-  const root = targetRoot(argv);
-  // The cache is the running machine's: a run against an image must not write into the image.
-  if (root !== '/' && (dir === root || dir.startsWith(root + path.sep))) return { from: 'none', writeTo: null };
+  if (insideTargetRoot(dir, targetRoot(argv))) return { writeTo: null };
   const file = path.join(dir, `code-v8-${here.v8.replace(/[^0-9A-Za-z.-]/g, '_')}-${here.arch}-${buildId.slice(0, 16)}.cache`);
-  const data = trustedCacheDir(dir, uid) ? readTrustedFile(file, uid) : undefined;
-  return data !== undefined ? { data, from: 'user', writeTo: file } : { from: 'none', writeTo: file };
+  const data = trustedCacheDir(dir, uid) ? readTrustedCacheFile(file, uid, MAX_CACHE_BYTES) : undefined;
+  return { data, writeTo: file };
 }
 
 /** Writes a fresh per-user cache (temp + fsync + rename, 0600) into a trusted directory; false when it did not. */
 export function writeUserCodeCache(file: string, data: Buffer): boolean {
   if (data.length === 0 || data.length > MAX_CACHE_BYTES) return false;
-  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!trustedCacheDir(dir, uid)) return false;
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    return true;
-  } catch {
-    rmSync(tmp, { force: true });
-    return false;
-  }
+  return writeTrustedCacheFile(file, data, typeof process.getuid === 'function' ? process.getuid() : -1);
 }

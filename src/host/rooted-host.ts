@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfinementError, UserError } from '../errors.js';
 import { compileGlobSegment, hasGlobMagic } from './glob-pattern.js';
 import { faultPoint } from './fault-injection.js';
-import { fillNewFile, writeNewFile } from './new-file.js';
+import { fillNewFile, writeNewFile, type NewFileOptions } from './new-file.js';
 import { fileTypeOf, holdObject, readHeldSync, type HeldObject } from './held-object.js';
 import { removeTreeAt } from './remove-tree.js';
 import { bwrapArgs, mountPoints, type Shadow } from './sandbox.js';
@@ -57,6 +57,17 @@ function components(insidePath: string): string[] {
 /** True when `p` (absolute) has no "//" and no "." or ".." component: path.posix.normalize would return it unchanged, or without a trailing "/". */
 function isNormal(p: string): boolean {
   return !p.includes('//') && !/\/\.\.?(\/|$)/.test(p);
+}
+
+/** How a write's temp file is made: owner and mode as asked, the crash tests' stop, and the extended attributes it carries to `target`. */
+function tempFileOptions(opts: WriteOptions, carried: Xattrs, target: string): NewFileOptions {
+  return {
+    mode: opts.mode,
+    uid: opts.uid,
+    gid: opts.gid,
+    afterWrite: () => faultPoint('write-temp'),
+    ...(Object.keys(carried).length > 0 ? { beforeMode: (f: string) => writeXattrs(f, carried, target) } : {}),
+  };
 }
 
 /** A hidden name for a temp file beside `name`; the pid lets the next run clean up after a crash. */
@@ -364,13 +375,7 @@ export class RootedHost implements Host {
             }
             return d;
           },
-          {
-            mode: opts.mode,
-            uid: opts.uid,
-            gid: opts.gid,
-            afterWrite: () => faultPoint('write-temp'),
-            ...(Object.keys(carried).length > 0 ? { beforeMode: (f: string) => writeXattrs(f, carried, to) } : {}),
-          },
+          tempFileOptions(opts, carried, to),
         );
         await this.installTemp(tmp, to, dir, name, opts.unchangedSince);
         return copied;
@@ -523,13 +528,7 @@ export class RootedHost implements Host {
     await this.inPinnedParent(p, 'write', async (dir, name) => {
       const carried = await this.xattrsToCarry(p, dir, name, opts);
       const tmp = path.join(dir, tempNameFor(name));
-      await writeNewFile(tmp, data, {
-        mode: opts.mode,
-        uid: opts.uid,
-        gid: opts.gid,
-        afterWrite: () => faultPoint('write-temp'),
-        ...(Object.keys(carried).length > 0 ? { beforeMode: (f: string) => writeXattrs(f, carried, p) } : {}),
-      });
+      await writeNewFile(tmp, data, tempFileOptions(opts, carried, p));
       await this.installTemp(tmp, p, dir, name, opts.unchangedSince);
     });
   }

@@ -15,11 +15,11 @@
 //   running user or root and not group- or world-writable; entries are 0600,
 //   written temp+fsync+rename. Anything odd is a miss, never an error.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, promises as fs, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { promises as fs, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDirFor, trustedCacheDir } from '../host/cache-dir.js';
+import { cacheDirFor, insideTargetRoot, readBuildIdFile, readTrustedCacheFile, trustedCacheDir, writeTrustedCacheFile } from '../host/cache-dir.js';
 import { listLocal, packageRoot, readLocalText, statLocal } from '../host/local-files.js';
 import type { LoadOptions } from './load.js';
 import type { SourceRootOption } from './normalise.js';
@@ -39,7 +39,6 @@ const SUFFIXES = ['.yaml', '.yml'];
  * the result is a miss, never a wrong hit.
  */
 const MAX_INPUT_BYTES = 1024 * 1024;
-const HEX64 = /^[0-9a-f]{64}$/;
 
 export interface LoadCache {
   dir: string;
@@ -81,16 +80,15 @@ export function findBuildId(moduleUrl: string = import.meta.url): string | null 
   }
   // This module sits in dist/src/model/ (the id is one up) or is part of dist/bundle/reconcile-code.cjs (beside it).
   for (const dir of [path.dirname(here), path.dirname(path.dirname(here))]) {
-    const file = path.join(dir, 'build-id.json');
+    const found = readBuildIdFile(dir);
+    if (found === undefined) continue;
+    if (found === null) return null;
     try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { id?: unknown; staleIfOlder?: unknown };
-      if (typeof parsed.id !== 'string' || !HEX64.test(parsed.id)) return null;
-      if (parsed.staleIfOlder === true && statSync(file).mtimeMs < statSync(here).mtimeMs) return null;
-      return parsed.id;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if (found.staleIfOlder && statSync(path.join(dir, 'build-id.json')).mtimeMs < statSync(here).mtimeMs) return null;
+    } catch {
       return null;
     }
+    return found.id;
   }
   return null;
 }
@@ -101,9 +99,7 @@ export function openLoadCache(targetRoot: string, env: NodeJS.ProcessEnv = proce
   if (buildId === null) return null;
   const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
   const dir = cacheDirFor(env, uid);
-  const root = path.resolve(targetRoot);
-  // The cache is the running machine's: a plan of an image must not write into the image.
-  if (root !== '/' && (dir === root || dir.startsWith(root + path.sep))) return null;
+  if (insideTargetRoot(dir, targetRoot)) return null;
   let version: string;
   try {
     version = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -173,21 +169,10 @@ const entryPath = (cache: LoadCache, key: string) => path.join(cache.dir, `${key
 
 async function lookup(cache: LoadCache, key: string): Promise<DesiredState | null> {
   if (!trustedCacheDir(cache.dir, cache.uid)) return null;
-  // Synchronous reads: one small local file, on the path of every warm start.
-  let fd: number;
-  try {
-    fd = openSync(entryPath(cache, key), constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return null;
-  }
-  let entry: Entry;
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || (st.uid !== 0 && st.uid !== cache.uid) || (st.mode & 0o022) !== 0 || st.size > MAX_ENTRY_BYTES) return null;
-    entry = JSON.parse(readFileSync(fd, 'utf8')) as Entry;
-  } finally {
-    closeSync(fd);
-  }
+  // Synchronous: one small local file, on the path of every warm start.
+  const bytes = readTrustedCacheFile(entryPath(cache, key), cache.uid, MAX_ENTRY_BYTES);
+  if (bytes === undefined) return null;
+  const entry = JSON.parse(bytes.toString('utf8')) as Entry;
   const v = entry.value as Partial<DesiredState> | null;
   if (entry.format !== FORMAT || entry.key !== key || !Array.isArray(entry.sources)) return null;
   if (typeof v !== 'object' || v === null || !Array.isArray(v.files) || !Array.isArray(v.resources) || !Array.isArray(v.handlers)) return null;
@@ -209,25 +194,10 @@ async function store(
   // The key must describe exactly what this load read.
   if (read.length !== value.files.length || read.some((r, i) => r.file !== value.files[i])) return;
   if (!isJsonData(value)) return;
-  const json = JSON.stringify({ format: FORMAT, key: keyOf(cache, desired, opts, read), sources, value } satisfies Entry);
-  if (json.length > MAX_ENTRY_BYTES) return;
-  await fs.mkdir(cache.dir, { recursive: true, mode: 0o700 });
-  if (!trustedCacheDir(cache.dir, cache.uid)) return;
   const key = keyOf(cache, desired, opts, read);
-  const tmp = path.join(cache.dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    try {
-      await fh.writeFile(json);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, entryPath(cache, key));
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
+  const json = JSON.stringify({ format: FORMAT, key, sources, value } satisfies Entry);
+  if (json.length > MAX_ENTRY_BYTES) return;
+  if (!writeTrustedCacheFile(entryPath(cache, key), json, cache.uid)) return;
   await prune(cache.dir);
 }
 

@@ -219,7 +219,7 @@ describeBuilt('the shipped bundle', () => {
       expect((await fs.readFile(file)).equals(Buffer.alloc(size, 0x5a))).toBe(false);
     }, SLOW);
 
-    it('neither reads nor writes one in a directory others can write, nor one owned by another user, nor with RECONCILE_NO_CACHE', async () => {
+    it('neither reads nor writes one in a directory others can write, nor one owned by another user, nor with RECONCILE_NO_CACHE, nor under --root', async () => {
       await fs.rm(path.join(copy, 'bundle/reconcile-code.cache'));
       await fs.mkdir(cacheDir, { recursive: true, mode: 0o700 });
       await fs.chmod(cacheDir, 0o777);
@@ -228,6 +228,11 @@ describeBuilt('the shipped bundle', () => {
       await fs.chmod(cacheDir, 0o700);
       expect((await runCopy({ RECONCILE_NO_CACHE: '1' })).stdout).toBe(expected.stdout);
       expect(await codeCaches()).toEqual([]);
+      // Nor inside the --root of the run (an image is not the running machine).
+      const image = path.dirname(cacheDir);
+      const intoImage = await run(path.join(copy, 'bundle/reconcile.cjs'), ['--plan', '--desired', desired, '--root', image], { RECONCILE_CACHE_DIR: cacheDir }, os.tmpdir());
+      expect(intoImage.stdout).toMatch(/^Plan: /m);
+      expect(await fs.readdir(cacheDir)).toEqual([]);
       // One of another user's: not used, replaced by the run's own.
       expect((await runCopy()).stdout).toBe(expected.stdout);
       const [name] = await codeCaches();
