@@ -196,6 +196,13 @@ function readError(err: unknown, insidePath?: string): unknown {
 export class RootedHost implements Host {
   readonly root: string;
   readonly live: boolean;
+  /**
+   * getent's answers (exit 0, or 2 for "no such entry"), kept until the host
+   * next changes: one plan asks for the same groups and users several times
+   * (each kind, then the rules), and a spawned process is most of what a
+   * lookup costs. A write, chmod, chown or any other command forgets them all.
+   */
+  private readonly lookups = new Map<string, Promise<RunResult>>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -441,6 +448,20 @@ export class RootedHost implements Host {
    * mounted (a bare chroot), the checked path is used as it is.
    */
   private async inPinnedParent<T>(p: string, action: string, fn: (dir: string, name: string, real: string) => Promise<T>): Promise<T> {
+    return this.changing(() => this.inPinnedParentNow(p, action, fn));
+  }
+
+  /** Runs a change to the host, forgetting lookups before and after it (one that starts meanwhile may see either side). */
+  private async changing<T>(fn: () => Promise<T>): Promise<T> {
+    this.lookups.clear();
+    try {
+      return await fn();
+    } finally {
+      this.lookups.clear();
+    }
+  }
+
+  private async inPinnedParentNow<T>(p: string, action: string, fn: (dir: string, name: string, real: string) => Promise<T>): Promise<T> {
     const real = await this.realPath(p);
     const pin = await this.pinDir(path.dirname(real), p);
     try {
@@ -502,6 +523,17 @@ export class RootedHost implements Host {
 
   /** Holds the object at `real` (through its pinned parent) and runs `fn` on it. */
   private async withHeld<T>(
+    p: string,
+    real: string,
+    action: string,
+    opts: { expect?: ObjectIdentity; purpose: 'read' | 'chmod' | 'chown' },
+    fn: (held: HeldObject) => Promise<T>,
+  ): Promise<T> {
+    const now = () => this.withHeldNow(p, real, action, opts, fn);
+    return opts.purpose === 'read' ? now() : this.changing(now);
+  }
+
+  private async withHeldNow<T>(
     p: string,
     real: string,
     action: string,
@@ -735,6 +767,10 @@ export class RootedHost implements Host {
   }
 
   async runSandboxed(spec: SandboxSpec): Promise<RunResult> {
+    return this.changing(() => this.runSandboxedNow(spec));
+  }
+
+  private async runSandboxedNow(spec: SandboxSpec): Promise<RunResult> {
     // The output dir must be a real directory inside the root: resolved, and no symlink at its end.
     const output = await this.realPath(spec.output.dir);
     const st = lstatSync(output, { throwIfNoEntry: false });
@@ -758,6 +794,26 @@ export class RootedHost implements Host {
   }
 
   async run(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    if (command !== 'getent' || opts.input !== undefined || opts.env !== undefined) return this.changing(() => this.runNow(command, args, opts));
+    const key = args.join('\0');
+    let answer = this.lookups.get(key);
+    if (answer === undefined) {
+      answer = this.runNow(command, args, opts);
+      this.lookups.set(key, answer);
+      // Only a real answer is kept: a failure, a timeout or a missing getent is asked again.
+      void answer.then(
+        (r) => (r.exitCode === 0 || r.exitCode === 2) && !r.timedOut && !r.notFound ? undefined : this.forget(key, answer!),
+        () => this.forget(key, answer!),
+      );
+    }
+    return { ...(await answer) };
+  }
+
+  private forget(key: string, answer: Promise<RunResult>): void {
+    if (this.lookups.get(key) === answer) this.lookups.delete(key);
+  }
+
+  private async runNow(command: string, args: string[], opts: RunOptions): Promise<RunResult> {
     const [file, argv] = this.live ? [command, args] : ['chroot', [this.root, command, ...args]];
     // Loaded on first use: a plan of a rooted host usually runs no command.
     const { execa } = await import('execa');

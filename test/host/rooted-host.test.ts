@@ -123,3 +123,62 @@ describe('RootedHost run', () => {
     expect(missing.notFound).toBe(true);
   });
 });
+
+describe('RootedHost getent answers', () => {
+  // A real getent behind a wrapper that logs each start: what the host spawns is counted.
+  let bin: string;
+  let log: string;
+  const savedPath = process.env.PATH;
+  beforeEach(async () => {
+    bin = await fs.mkdtemp(path.join(os.tmpdir(), 'reconcile-getent-'));
+    log = path.join(bin, 'calls');
+    await fs.writeFile(path.join(bin, 'getent'), `#!/bin/sh\necho "$*" >>'${log}'\nexec /usr/bin/getent "$@"\n`, { mode: 0o755 });
+    process.env.PATH = `${bin}:${savedPath}`;
+  });
+  afterEach(async () => {
+    process.env.PATH = savedPath;
+    await fs.rm(bin, { recursive: true, force: true });
+  });
+  const calls = async () => (await fs.readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+  it('asks getent once for the same lookup, also when asked at the same time', async () => {
+    const host = new RootedHost('/');
+    const [a, b] = await Promise.all([host.run('getent', ['group', 'root']), host.run('getent', ['group', 'root'])]);
+    const c = await host.run('getent', ['group', 'root']);
+    expect(a.stdout).toMatch(/^root:x?:0:/);
+    expect([b, c]).toEqual([a, a]);
+    await host.run('getent', ['passwd', 'root']);
+    expect(await calls()).toEqual(['group root', 'passwd root']);
+  });
+
+  it('asks again after the host changed: a write, a chmod or another command', async () => {
+    const host = new RootedHost('/');
+    const file = path.join(outside, 'f');
+    await host.run('getent', ['group', 'root']);
+    await host.writeFileAtomic(file, 'x\n', { mode: 0o644, uid: 0, gid: 0 });
+    await host.run('getent', ['group', 'root']);
+    await host.chmod(file, 0o600);
+    await host.run('getent', ['group', 'root']);
+    await host.run('true', []);
+    await host.run('getent', ['group', 'root']);
+    await host.run('getent', ['group', 'root']);
+    expect(await calls()).toHaveLength(4);
+  });
+
+  it('keeps "no such entry" (exit 2) but asks again after a failure', async () => {
+    const host = new RootedHost('/');
+    const none = await host.run('getent', ['group', 'reconcile-no-such-group']);
+    await host.run('getent', ['group', 'reconcile-no-such-group']);
+    expect(none.exitCode).toBe(2);
+    const bad = await host.run('getent', ['no-such-database', 'x']);
+    await host.run('getent', ['no-such-database', 'x']);
+    expect(bad.exitCode).toBe(1);
+    expect(await calls()).toEqual(['group reconcile-no-such-group', 'no-such-database x', 'no-such-database x']);
+  });
+
+  it('does not share answers between hosts', async () => {
+    await new RootedHost('/').run('getent', ['group', 'root']);
+    await new RootedHost('/').run('getent', ['group', 'root']);
+    expect(await calls()).toHaveLength(2);
+  });
+});
