@@ -136,13 +136,14 @@ async function applyDesired(args: CliArgs, io: Output, report: string | undefine
   const pruned = await withPrune(host, planned, desired.resources, stateDir);
   const after = refuseStateDirTargets(pruned, stateDir);
   progress.clear();
-  const code = reportApply(plan, result, after, stateDir, args, io);
-  if (report === undefined || rules === undefined) return code;
-  return (await writeApplyReport(report, args, io, host, desired, pruned, rules)) ? code : 1;
+  // The report first: the JSON output carries it, so a caller reading stdout (the Ansible role) needs no second read.
+  const written = report === undefined || rules === undefined ? undefined : await writeApplyReport(report, args, io, host, desired, pruned, rules);
+  const code = reportApply(plan, result, after, stateDir, args, io, written?.report);
+  return written === undefined || written.ok ? code : 1;
 }
 
 /** Prints an apply's outcome (text or JSON) and returns the exit code: 0 only when converged. */
-export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateDir: string, args: CliArgs, io: Output): number {
+export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateDir: string, args: CliArgs, io: Output, report?: object): number {
   const handlerFailed = result.handlers.some((h) => h.status === 'failed');
   const converged = after.changes.length === 0 && after.errors.length === 0 && result.counts.failed === 0 && !handlerFailed;
   if (args.format === 'json') {
@@ -160,6 +161,8 @@ export function reportApply(plan: Plan, result: ApplyResult, after: Plan, stateD
           ...(plan.partial ? { partial: plan.partial } : {}),
           backupBytes: result.backupBytes,
           ...(result.pruned ? { pruned: result.pruned } : {}),
+          // --report FILE: what was written there.
+          ...(report !== undefined ? { report } : {}),
         },
         null,
         2,

@@ -29,22 +29,30 @@ export async function postApplyRules(args: CliArgs, io: Output, host: Host): Pro
 }
 
 /**
- * Writes the report of the post-apply plan (buildPlan's result with its prunes) and rules; false (said on stderr) when
- * the report says the host could not be checked or could not be written: the run then exits 1.
+ * Writes the report of the post-apply plan (buildPlan's result with its prunes) and rules. `ok` is false (said on
+ * stderr) when the report says the host could not be checked or could not be written: the run then exits 1.
+ * `report` is what was written, for the apply's JSON output.
  */
-export async function writeApplyReport(file: string, args: CliArgs, io: Output, host: Host, desired: DesiredState, pruned: Plan, rules: SettledRules): Promise<boolean> {
+export async function writeApplyReport(
+  file: string,
+  args: CliArgs,
+  io: Output,
+  host: Host,
+  desired: DesiredState,
+  pruned: Plan,
+  rules: SettledRules,
+): Promise<{ ok: boolean; report?: object }> {
   const now = Date.now() / 1000;
   try {
     if ('error' in rules) {
-      await writeCheckReport(file, null, rules.error, args, now);
+      const report = await writeCheckReport(file, null, rules.error, args, now);
       io.err(`reconcile: error: the report ${file} could not check the host: ${rules.error}\n`);
-      return false;
+      return { ok: false, report };
     }
-    await writeCheckReport(file, assessmentOf(host, desired, pruned, rules.run, args), null, args, now);
-    return true;
+    return { ok: true, report: await writeCheckReport(file, assessmentOf(host, desired, pruned, rules.run, args), null, args, now) };
   } catch (err) {
     io.err(`reconcile: error: could not write the report ${file}: ${reportErrorOf(err)}\n`);
-    return false;
+    return { ok: false };
   }
 }
 

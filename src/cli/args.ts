@@ -41,10 +41,12 @@ export interface CliArgs {
   /** --apply --keep-runs N / --keep-days D: retention of old runs (defaults in src/apply/retention.ts). */
   keepRuns?: number;
   keepDays?: number;
+  /** --desired-digest sha256:HEX: run only on exactly this desired state (else exit 3, nothing done). */
+  desiredDigest?: string;
 }
 
 const MODES: Mode[] = ['plan', 'apply', 'validate', 'check', 'history', 'rollback', 'report-merge'];
-const VALUE_FLAGS = ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target', 'keep-runs', 'keep-days'] as const;
+const VALUE_FLAGS = ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'rules', 'prom', 'report', 'out', 'plan-file', 'target', 'keep-runs', 'keep-days', 'desired-digest'] as const;
 const REPEATABLE: readonly string[] = ['rules', 'target'];
 const BOOLEAN_FLAGS = ['force', 'insecure-config', 'no-color', 'quiet', 'detailed-exitcode'] as const;
 const FORMATS: Format[] = ['text', 'json', 'markdown'];
@@ -61,13 +63,13 @@ type Flag = (typeof VALUE_FLAGS)[number] | (typeof BOOLEAN_FLAGS)[number];
 // same flags to all three: --state-dir is accepted (and unused) by the two
 // that write nothing.
 const MODE_FLAGS: Record<Mode, { flags: Flag[]; formats: Format[] }> = {
-  plan: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target', 'no-color', 'quiet'], formats: ['text', 'json', 'markdown'] },
+  plan: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'rules', 'insecure-config', 'out', 'target', 'no-color', 'quiet', 'desired-digest'], formats: ['text', 'json', 'markdown'] },
   apply: {
-    flags: ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode', 'keep-runs', 'keep-days', 'report'],
+    flags: ['desired', 'source', 'root', 'format', 'state-dir', 'lock-timeout', 'insecure-config', 'plan-file', 'target', 'no-color', 'quiet', 'detailed-exitcode', 'keep-runs', 'keep-days', 'report', 'desired-digest'],
     formats: ['text', 'json'],
   },
-  check: { flags: ['desired', 'source', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target', 'no-color', 'quiet'], formats: ['text', 'json'] },
-  validate: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'insecure-config', 'no-color'], formats: ['text', 'json'] },
+  check: { flags: ['desired', 'source', 'root', 'rules', 'format', 'prom', 'report', 'insecure-config', 'target', 'no-color', 'quiet', 'desired-digest'], formats: ['text', 'json'] },
+  validate: { flags: ['desired', 'source', 'root', 'format', 'state-dir', 'insecure-config', 'no-color', 'desired-digest'], formats: ['text', 'json'] },
   history: { flags: ['root', 'state-dir', 'format', 'no-color'], formats: ['text', 'json'] },
   rollback: { flags: ['root', 'state-dir', 'force', 'lock-timeout', 'format', 'no-color', 'quiet'], formats: ['text', 'json'] },
   'report-merge': { flags: ['format', 'no-color'], formats: ['text', 'json', 'markdown'] },
@@ -91,6 +93,7 @@ function checkModeFlags(mode: Mode, given: Set<Flag>, args: CliArgs): void {
 function checkPlanFileFlags(given: Set<Flag>): void {
   if (given.has('desired')) throw usageError('--plan-file and --desired cannot be combined: the plan file embeds the desired state it was made from. Drop --desired.');
   if (given.has('target')) throw usageError('--plan-file and --target cannot be combined: the plan file already holds exactly what to apply. Make the plan with --target instead.');
+  if (given.has('desired-digest')) throw usageError('--plan-file and --desired-digest cannot be combined: the plan file embeds the desired state it was made from, and refuses any target that changed since. Drop --desired-digest.');
   if (given.has('report')) throw usageError('--plan-file and --report cannot be combined: a saved plan is applied exactly, not checked against the desired state. Run reconcile --check --report FILE after it.');
 }
 
@@ -217,6 +220,12 @@ export function parseArgs(argv: string[]): CliArgs {
         if (!/^\d{1,5}(\.\d+)?$/.test(value)) throw usageError(`--keep-days takes a number of days (0 or more), not "${value}".`);
         args.keepDays = Number(value);
         break;
+      case 'desired-digest': {
+        const m = /^(?:sha256:)?([0-9a-fA-F]{64})$/.exec(value);
+        if (!m) throw usageError(`--desired-digest takes the desired state's digest as --validate prints it (sha256: and 64 hex digits), not "${value}".`);
+        args.desiredDigest = `sha256:${m[1]!.toLowerCase()}`;
+        break;
+      }
       case 'target':
         if (value === '') throw usageError('--target needs a resource id, a path or a group name, not "".');
         args.targets.push(value);
@@ -240,14 +249,16 @@ export const USAGE = `reconcile: keep a shared GPU server in its declared state.
 
 Usage:
   reconcile --plan     [--desired PATH] [--source DIR] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config]
-                       [--out FILE] [--target ID_OR_TARGET]...
+                       [--out FILE] [--target ID_OR_TARGET]... [--desired-digest D]
   reconcile --apply    [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS]
                        [--insecure-config] [--target ID_OR_TARGET]... [--detailed-exitcode] [--keep-runs N] [--keep-days D] [--report FILE]
+                       [--desired-digest D]
   reconcile --apply    --plan-file FILE [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--detailed-exitcode]
                        [--keep-runs N] [--keep-days D]
   reconcile --check    [--desired PATH] [--source DIR] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE]
-                       [--insecure-config] [--target ID_OR_TARGET]...
+                       [--insecure-config] [--target ID_OR_TARGET]... [--desired-digest D]
   reconcile --validate [--desired PATH] [--source DIR] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config]
+                       [--desired-digest D]
   reconcile --history  [--root DIR] [--state-dir DIR] [--format text|json]
   reconcile --rollback [RUN_ID] [--root DIR] [--state-dir DIR] [--force] [--lock-timeout SECONDS] [--format text|json]
   reconcile --report-merge DIR [--format text|json|markdown]
@@ -276,6 +287,8 @@ Options:
   --detailed-exitcode  with --apply: exit 2 when changes were applied and the host converged
   --keep-runs N      with --apply: keep at least the newest N runs' journals and backups (default 20)
   --keep-days D      with --apply: keep at least the runs of the last D days (default 30); older runs beyond both are pruned
+  --desired-digest D run only if the desired state is exactly the one with digest D (as --validate prints it),
+                     and trusted; otherwise exit 3 and do nothing
 
 Exit codes:
   --plan      0 host matches, 2 changes pending, 1 error
@@ -283,5 +296,6 @@ Exit codes:
               (--detailed-exitcode: 0 nothing needed changing, 2 changes applied and converged, 1 anything failed)
   --check     0 no drift and no warning/critical finding, 2 drift or findings, 1 error
   --validate  0 valid, 1 invalid
+  --desired-digest  3 the desired state is not the expected one, or not trusted: nothing was done (any mode)
   --report-merge  0 every host ok, 2 some host drifted or failed, 1 error
 `;

@@ -14,8 +14,10 @@ export function reportErrorOf(err: unknown): string {
   return err instanceof UserError ? message : `internal error: ${message}`;
 }
 
-export async function writeCheckReport(file: string, a: Assessment | null, error: string | null, args: CliArgs, nowSeconds: number): Promise<void> {
+/** Writes the report and returns what it wrote. */
+export async function writeCheckReport(file: string, a: Assessment | null, error: string | null, args: CliArgs, nowSeconds: number): Promise<object> {
   const checkedAt = new Date(nowSeconds * 1000).toISOString();
   const report = a ? { ...assessmentJson(a), checkedAt, root: args.root } : { error, checkedAt };
   await writeLocalFileAtomic(file, JSON.stringify(report, null, 2) + '\n', 0o640);
+  return report;
 }

@@ -31,6 +31,7 @@ export async function main(argv: string[], raw: Output = processOutput): Promise
       io.out(modeHelp(args.mode));
       return 0;
     }
+    if (args.desiredDigest !== undefined) await (await import('./desired-digest-check.js')).checkDesiredDigest(args, args.desiredDigest, io.err);
     switch (args.mode) {
       case 'help':
         io.out(USAGE);
@@ -66,6 +67,8 @@ export async function main(argv: string[], raw: Output = processOutput): Promise
     } else if (err instanceof UserError) {
       // Error messages carry names from the host and hints to copy: escaped, with this run's --root/--state-dir.
       raw.err(escapeControls(`reconcile: error: ${args ? withTargetFlags(err.message, args) : err.message}\n`));
+      // --desired-digest's mismatch exits 3 (desired-digest-check.ts); every other error 1.
+      if ('exitCode' in err && typeof err.exitCode === 'number') return err.exitCode;
     } else {
       raw.err(escapeControls(`reconcile: internal error: ${errorMessage(err)}\n`));
       if (process.env.RECONCILE_DEBUG) raw.err(`${(err as Error).stack ?? ''}\n`);

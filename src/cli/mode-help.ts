@@ -12,7 +12,7 @@ interface ModeHelp {
 
 const HELP: Record<Mode, ModeHelp> = {
   plan: {
-    usage: 'reconcile --plan [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config] [--no-color] [--quiet]',
+    usage: 'reconcile --plan [--desired PATH] [--root DIR] [--format text|json|markdown] [--state-dir DIR] [--rules DIR]... [--insecure-config] [--no-color] [--quiet] [--desired-digest D]',
     what: 'Shows what --apply would change, and the findings of the regression rules. Changes nothing.',
     examples: [
       ['reconcile --plan', 'this host, against /etc/reconcile/desired-state'],
@@ -22,22 +22,24 @@ const HELP: Record<Mode, ModeHelp> = {
     exit: '0 host matches, 2 changes pending, 1 error',
   },
   apply: {
-    usage: 'reconcile --apply [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--no-color] [--quiet] [--keep-runs N] [--keep-days D] [--report FILE]',
+    usage: 'reconcile --apply [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--lock-timeout SECONDS] [--insecure-config] [--no-color] [--quiet] [--keep-runs N] [--keep-days D] [--report FILE] [--desired-digest D]',
     what:
       'Plans, makes the changes (backed up, atomic, journaled, under a lock), then plans again to prove the host converged. ' +
       'Afterwards, under the same lock, prunes the journals and backups of old runs beyond both --keep-runs (default 20) and --keep-days (default 30). ' +
-      'With --report FILE, also writes the JSON report a --check --report FILE run would write next (the rules run on the host as the apply left it); the exit code stays the apply\'s.',
+      'With --report FILE, also writes the JSON report a --check --report FILE run would write next (the rules run on the host as the apply left it); the exit code stays the apply\'s, and --format json prints the report too. ' +
+      'With --desired-digest D (from --validate), runs only on exactly that desired state: any other, or an untrusted one, exits 3 and nothing is done.',
     examples: [
       ['sudo reconcile --apply', 'this host'],
       ['sudo reconcile --apply --lock-timeout 60 --quiet', 'from a deploy job: wait for another apply, print only errors and the summary'],
       ['reconcile --apply --desired desired-state/ds01.yaml --root /srv/images/ds01 --format json', 'an image, for a script'],
       ['sudo reconcile --apply --keep-runs 50 --keep-days 90', 'keep more history (and backups) than the default'],
       ['sudo reconcile --apply --detailed-exitcode --report /var/lib/reconcile/check.json', 'from a fleet tool: apply, then the report for --report-merge, in one run'],
+      ['sudo reconcile --apply --desired-digest sha256:3230c339a6ff5d7724da535bfa4e9b90fe1f649f23c02e0df4b844765c315d2a', 'only the reviewed desired state: the digest --validate printed in review'],
     ],
-    exit: '0 host converged, 1 anything failed',
+    exit: '0 host converged, 1 anything failed, 3 not the --desired-digest desired state (nothing done)',
   },
   check: {
-    usage: 'reconcile --check [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE] [--insecure-config] [--no-color] [--quiet]',
+    usage: 'reconcile --check [--desired PATH] [--root DIR] [--rules DIR]... [--format text|json] [--prom FILE] [--report FILE] [--insecure-config] [--no-color] [--quiet] [--desired-digest D]',
     what: 'The nightly drift check: plan and rules, change nothing; writes Prometheus metrics and a JSON report when asked.',
     examples: [
       ['reconcile --check', 'by hand'],
@@ -47,8 +49,10 @@ const HELP: Record<Mode, ModeHelp> = {
     exit: '0 no drift and no warning/critical finding, 2 drift or findings, 1 error',
   },
   validate: {
-    usage: 'reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config] [--no-color]',
-    what: 'Loads and checks the desired state; touches no host. Errors name file:line:column and the fix.',
+    usage: 'reconcile --validate [--desired PATH] [--root DIR] [--format text|json] [--state-dir DIR] [--insecure-config] [--no-color] [--desired-digest D]',
+    what:
+      'Loads and checks the desired state; touches no host. Errors name file:line:column and the fix. ' +
+      'Prints the digest of the desired state (every file under the path, by name and content) for --desired-digest.',
     examples: [
       ['reconcile --validate --desired desired-state/ds01.yaml', 'one file'],
       ['reconcile --validate --desired /etc/reconcile/desired-state', 'a directory of *.yaml'],

@@ -64,9 +64,24 @@ describe('--apply --report', () => {
     await run(['--apply', '--desired', ds01, '--root', root.dir]);
     const r = await run(['--apply', '--detailed-exitcode', '--format', 'json', '--desired', ds01, '--root', root.dir, '--report', path.join(out, 'apply.json')]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ converged: true, outcomes: [] });
+    const json = JSON.parse(r.stdout) as { report: unknown };
+    expect(json).toMatchObject({ converged: true, outcomes: [] });
     await run(['--check', '--desired', ds01, '--root', root.dir, '--report', path.join(out, 'check.json')]);
     expect(await readReport(path.join(out, 'apply.json'))).toEqual(await readReport(path.join(out, 'check.json')));
+    // The JSON output carries the report as written: a caller reading stdout needs no second read.
+    expect(json.report).toEqual(JSON.parse(await fs.readFile(path.join(out, 'apply.json'), 'utf8')));
+  });
+
+  it('prints the report in the JSON output of an apply that changed the host', async () => {
+    const r = await run(['--apply', '--detailed-exitcode', '--format', 'json', '--desired', ds01, '--root', root.dir, '--report', path.join(out, 'apply.json')]);
+    expect(r.code).toBe(2);
+    const json = JSON.parse(r.stdout) as { outcomes: unknown[]; report: { changes: unknown[] } };
+    expect(json.outcomes.length).toBeGreaterThan(0);
+    expect(json.report).toEqual(JSON.parse(await fs.readFile(path.join(out, 'apply.json'), 'utf8')));
+    expect(json.report.changes).toEqual([]);
+    // Without --report there is none.
+    const again = await run(['--apply', '--format', 'json', '--desired', ds01, '--root', root.dir]);
+    expect(JSON.parse(again.stdout)).not.toHaveProperty('report');
   });
 
   it('an apply with a failed resource exits 1 and reports what is left, as --check would', async () => {
