@@ -159,7 +159,6 @@ export class Fleet {
       ANSIBLE_FORKS: String(Math.max(this.count, 20)),
       ANSIBLE_TIMEOUT: '5',
       ANSIBLE_NOCOLOR: '1',
-      PROTO_FAST: process.env.PROTO_FAST ?? '',
       ANSIBLE_RETRY_FILES_ENABLED: 'False',
       ANSIBLE_GATHERING: 'explicit',
       ANSIBLE_LOCAL_TEMP: path.join(this.work, 'home/tmp'),
