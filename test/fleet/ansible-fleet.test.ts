@@ -111,6 +111,36 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     expect([site.code, ping.code]).toEqual([0, 0]);
     expect(parseRecap(site.stdout).h1).toEqual({ ok: 1, changed: 0, unreachable: 0, failed: 0 });
     expect({ site: execs(site), ping: execs(ping) }).toEqual({ site: 1, ping: 1 });
+    // And that one runs reconcile itself, not Ansible's Python module: the host has this package and this desired state.
+    const exec = site.stdout.split('\n').find((l) => l.includes('SSH: EXEC'))!;
+    expect(exec).toContain('/usr/local/bin/reconcile --apply --detailed-exitcode --format json --desired /etc/reconcile/desired-state');
+    expect(exec).toMatch(/--desired-digest sha256:[0-9a-f]{64}/);
+    expect(exec).not.toContain('python');
+  }, 600_000);
+
+  it("keeps each host's desired state the controller's: a host's edit is undone, a file dropped on the controller goes, a stranger stays", async () => {
+    const desiredSrc = path.join(fleet.work, 'desired-state');
+    const host = (p: string) => `/etc/reconcile/desired-state/${p}`;
+    // A hand edit on h2: the direct run refuses it (exit 3), the module puts the controller's copy back and applies.
+    await fleet.ssh('h2', ['sh', '-c', `echo '# edited on the host' >> ${host('ds01.yaml')}`]);
+    // A second file on the controller: placed, then removed from the controller and so from the host.
+    await fs.writeFile(path.join(desiredSrc, 'extra.yaml'), 'version: 1\nresources: []\n');
+    const placed = await fleet.playbook('site.yml', ['--limit', 'h2']);
+    expect({ code: placed.code, recap: parseRecap(placed.stdout).h2 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    expect(await fleet.ssh('h2', ['cat', host('ds01.yaml')])).toBe((await fs.readFile(path.join(desiredSrc, 'ds01.yaml'), 'utf8')).trimEnd());
+    expect(await fleet.ssh('h2', ['ls', '-A', host('')])).toBe('.reconcile-role.json\nds01.yaml\nextra.yaml');
+    await fs.rm(path.join(desiredSrc, 'extra.yaml'));
+    // A file nobody told the role about is left where it is, with a warning.
+    await fleet.ssh('h2', ['sh', '-c', `echo 'version: 1' > ${host('local.yaml.disabled')}`]);
+    const removed = await fleet.playbook('site.yml', ['--limit', 'h2']);
+    expect({ code: removed.code, recap: parseRecap(removed.stdout).h2 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    expect(await fleet.ssh('h2', ['ls', '-A', host('')])).toBe('.reconcile-role.json\nds01.yaml\nlocal.yaml.disabled');
+    expect(`${removed.stdout}${removed.stderr}`.replace(/\s+/g, ' ')).toMatch(/\[WARNING\]: .*desired-state holds what the controller's desired state does not: local\.yaml\.disabled/);
+    await fleet.ssh('h2', ['rm', host('local.yaml.disabled')]);
+    // Back to the direct path: nothing changed, one ssh round trip.
+    const again = await fleet.playbook('site.yml', ['--limit', 'h2', '-vvv']);
+    expect({ code: again.code, recap: parseRecap(again.stdout).h2 }).toEqual({ code: 0, recap: { ok: 1, changed: 0, unreachable: 0, failed: 0 } });
+    expect(again.stdout.split('\n').filter((l) => l.includes('SSH: EXEC')).length).toBe(1);
   }, 600_000);
 
   it("compares with Ansible's own no-op playbook (one ping task), without and with fact gathering", async () => {
@@ -152,8 +182,9 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     expect(await fleet.ssh('h1', ['dpkg-query', '-W', '--showformat=${Status}', 'reconcile'])).toBe('install ok installed');
     const again = await fleet.playbook('site.yml', ['--limit', 'h1', '-e', `reconcile_deb=${deb}`, '-vvv']);
     expect({ code: again.code, recap: parseRecap(again.stdout).h1 }).toEqual({ code: 0, recap: { ok: 1, changed: 0, unreachable: 0, failed: 0 } });
-    // The package was not sent again: one module run, no temp dir, no transfer.
-    expect(again.stdout.split('\n').filter((l) => l.includes('SSH: EXEC')).length).toBe(1);
-    expect(again.stdout).toContain('"cmd": ["/usr/bin/reconcile", "--apply"');
+    // The package was not sent again: no module, no temp dir, no transfer; the package's reconcile ran directly.
+    const execs = again.stdout.split('\n').filter((l) => l.includes('SSH: EXEC'));
+    expect(execs.length).toBe(1);
+    expect(execs[0]).toContain('/usr/bin/reconcile --apply --detailed-exitcode');
   }, 600_000);
 });

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-# The whole role on the host in one module run: reconcile installed (from the
-# package or the bundle the action plugin sent), the desired state in place,
-# then the plan (check mode) or the apply with its report (one reconcile
-# run). Ansible costs a round trip and a Python start per task and host; one
-# task keeps a fleet run close to Ansible's own no-op. Every command is an
-# argv list: no shell.
+# The role on the host when reconcile cannot simply run (the action plugin
+# runs it directly when the package and the desired state are already the
+# controller's): reconcile installed (from the package or the bundle the
+# action plugin sent), the desired state in place with the role's marker, the
+# files the role placed before and no longer sends removed, then one reconcile
+# run, whose raw result the action plugin reads. Every command is an argv
+# list: no shell.
 
 import base64
 import glob
@@ -29,33 +30,14 @@ options:
   desired_dest: {description: the desired-state directory on the host, type: path, required: true}
   desired_files: {description: "[{path, content (base64), executable}] relative to desired_dest", type: list, elements: dict, default: []}
   desired_dirs: {description: subdirectories relative to desired_dest, type: list, elements: str, default: []}
+  marker: {description: "the role's marker among desired_files: the package and the files and directories it placed", type: str, required: true}
   run: {description: "install (only install and copy), plan or apply", type: str, default: apply}
-  apply_args: {description: extra arguments for --apply, type: list, elements: str, default: []}
+  plan_argv: {description: "reconcile's --plan argv (from the action plugin), with {desired} for the desired-state directory", type: list, elements: str}
+  apply_argv: {description: "reconcile's --apply argv (from the action plugin)", type: list, elements: str}
   report_path: {description: where --apply --report writes the host's report (the --check --report format), type: path, required: true}
 """
 
 CACHE = "/var/cache/reconcile"
-MARKER = {"create": "+", "update": "~", "delete": "-"}
-
-
-def change_diff(change):
-    """One Ansible diff entry per change: a unified diff for content, else reconcile's own lines."""
-    target = change.get("target", "")
-    content = change.get("content")
-    if isinstance(content, dict) and content.get("before") != content.get("after"):
-        return {
-            "before_header": "%s (%s)" % (target, "absent" if content.get("before") is None else "now"),
-            "after_header": "%s (%s)" % (target, "absent" if content.get("after") is None else "desired"),
-            "before": content.get("before") or "",
-            "after": content.get("after") or "",
-        }
-    lines = ["%s %s  (%s %s): %s" % (MARKER.get(change.get("action"), "?"), target, change.get("kind"), change.get("resource"), change.get("summary"))]
-    for name, value in sorted((change.get("attributes") or {}).items()):
-        lines.append("    %s: %s -> %s" % (name, value.get("before") or "(none)", value.get("after") or "(none)"))
-    members = change.get("members") or {}
-    lines.extend("    + %s" % m for m in members.get("add", []))
-    lines.extend("    - %s" % m for m in members.get("remove", []))
-    return {"prepared": "\n".join(lines) + "\n"}
 
 
 def write_atomic(path, data, mode):
@@ -93,9 +75,26 @@ def root_dir(path, write):
     return True
 
 
-def place_desired(params, dest, write):
-    """The desired state under dest, root-owned and not writable by others: the paths that differ(ed)."""
+def placed_before(dest, marker):
+    """What the role's marker on the host says it placed: (files, dirs); nothing when there is none."""
+    try:
+        with open(os.path.join(dest, marker)) as f:
+            old = json.load(f)
+        return set(old.get("files", [])), set(old.get("dirs", []))
+    except (OSError, ValueError, AttributeError):
+        return set(), set()
+
+
+def place_desired(module, params, dest, write):
+    """The desired state under dest, root-owned and not writable by others: the paths that differ(ed).
+
+    What the role placed on an earlier run and no longer sends is removed, so a
+    desired-state file deleted on the controller stops being applied; anything
+    else found there is left alone, with a warning (reconcile loads every
+    *.yaml in the directory).
+    """
     changed = []
+    files_before, dirs_before = placed_before(dest, params["marker"])
     for d in [os.path.dirname(dest), dest] + [os.path.join(dest, s) for s in params["desired_dirs"]]:
         if root_dir(d, write):
             changed.append(d)
@@ -107,12 +106,35 @@ def place_desired(params, dest, write):
             st = os.lstat(path)
             with open(path, "rb") as cur:
                 same = cur.read() == data and (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (0, 0, mode) and not os.path.islink(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):
             same = False
         if not same:
             changed.append(path)
             if write:
                 write_atomic(path, data, mode)
+    files_now = set(f["path"] for f in params["desired_files"])
+    dirs_now = set(params["desired_dirs"])
+    for rel in sorted(files_before - files_now):
+        path = os.path.join(dest, rel)
+        if os.path.lexists(path) and not os.path.isdir(path):
+            changed.append(path)
+            if write:
+                os.unlink(path)
+    for rel in sorted(dirs_before - dirs_now, reverse=True):
+        path = os.path.join(dest, rel)
+        if os.path.isdir(path) and not os.path.islink(path) and not os.listdir(path):
+            changed.append(path)
+            if write:
+                os.rmdir(path)
+    strays = []
+    for top, subdirs, names in os.walk(dest):
+        rel = os.path.relpath(top, dest)
+        for name in subdirs + names:
+            relpath = os.path.normpath(os.path.join(rel, name))
+            if relpath not in files_now and relpath not in dirs_now and relpath not in files_before and relpath not in dirs_before:
+                strays.append(relpath)
+    if strays:
+        module.warn("%s holds what the controller's desired state does not: %s. reconcile loads every *.yaml there, and runs this module (not the faster direct path) while they are there: remove them, or add them to reconcile_desired_src." % (dest, ", ".join(sorted(strays))))
     return changed
 
 
@@ -153,21 +175,20 @@ def install(module, params):
     os.rename(tmp, link)
 
 
-def plan(module, params, desired):
-    argv = [params["reconcile"], "--plan", "--format", "json", "--desired", desired]
+def run_reconcile(module, argv):
+    """One reconcile run, its result as the action plugin reads it (it decides what failed)."""
     rc, out, err = module.run_command(argv)
-    if rc not in (0, 2):
-        module.fail_json(msg="reconcile --plan failed (exit %d): %s" % (rc, (err or out).strip()), exit_code=rc, cmd=argv, stdout=out, stderr=err)
-    try:
-        return rc, json.loads(out), err
-    except ValueError as e:
-        module.fail_json(msg="reconcile --plan printed no JSON: %s" % e, exit_code=rc, cmd=argv, stdout=out, stderr=err)
+    return dict(cmd=argv, exit_code=rc, stdout=out, stderr=err)
+
+
+def plan_argv(params, desired):
+    return [desired if a == "{desired}" else a for a in params["plan_argv"]]
 
 
 def check_mode_plan(module, params, desired_changed):
     """Plan against the controller's desired state; when the host's copy is stale, from a private temp copy."""
     if not desired_changed:
-        return plan(module, params, params["desired_dest"])
+        return run_reconcile(module, plan_argv(params, params["desired_dest"]))
     tmp = tempfile.mkdtemp(prefix="reconcile-desired-")
     try:
         for d in params["desired_dirs"]:
@@ -175,7 +196,7 @@ def check_mode_plan(module, params, desired_changed):
         for f in params["desired_files"]:
             with open(os.path.join(tmp, f["path"]), "wb") as out:
                 out.write(base64.b64decode(f["content"]))
-        return plan(module, params, tmp)
+        return run_reconcile(module, plan_argv(params, tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -193,8 +214,10 @@ def main():
             desired_dest=dict(type="path", required=True),
             desired_files=dict(type="list", elements="dict", default=[], no_log=True),
             desired_dirs=dict(type="list", elements="str", default=[]),
+            marker=dict(type="str", required=True),
             run=dict(type="str", default="apply", choices=["install", "plan", "apply"]),
-            apply_args=dict(type="list", elements="str", default=[]),
+            plan_argv=dict(type="list", elements="str"),
+            apply_argv=dict(type="list", elements="str"),
             report_path=dict(type="path", required=True),
         ),
         supports_check_mode=True,
@@ -214,17 +237,13 @@ def main():
         if not os.path.exists(params["reconcile"]):
             module.fail_json(msg="reconcile is not installed on this host, so check mode cannot plan: run the role once without --check (or with --tags reconcile_install).", **result)
 
-    desired_changed = place_desired(params, params["desired_dest"], write)
+    desired_changed = place_desired(module, params, params["desired_dest"], write)
     result["desired_changed"] = desired_changed
     if desired_changed:
         result["changed"] = True
 
     if params["run"] == "plan":
-        rc, planned, err = check_mode_plan(module, params, desired_changed)
-        changes = planned.get("changes", [])
-        # Not "rc": Ansible fails any task whose result has a non-zero rc, and 2 here means "changes pending".
-        module.exit_json(changed=result["changed"] or rc == 2, installed=result["installed"], desired_changed=desired_changed,
-                         exit_code=rc, pending=len(changes), plan=planned, report=planned, diff=[change_diff(c) for c in changes], stderr=err)
+        module.exit_json(run=check_mode_plan(module, params, desired_changed), **result)
     if params["run"] == "install":
         module.exit_json(**result)
 
@@ -232,22 +251,17 @@ def main():
     report_dir = os.path.dirname(params["report_path"])
     if not os.path.isdir(report_dir):
         root_dir(report_dir, True)
-    apply_argv = [params["reconcile"], "--apply", "--detailed-exitcode", "--desired", params["desired_dest"], "--report", params["report_path"]] + params["apply_args"]
-    apply_rc, apply_out, apply_err = module.run_command(apply_argv)
-    result["apply"] = dict(cmd=apply_argv, exit_code=apply_rc, stdout=apply_out, stderr=apply_err)
-    if apply_rc == 2:
-        result["changed"] = True
-    # A failed apply still writes its report (the fleet table shows why), then fails the host.
+    apply_argv = params["apply_argv"]
+    result["run"] = run_reconcile(module, apply_argv)
+    # The JSON output carries the report; an apply that stopped before it still wrote one saying why.
     try:
-        with open(params["report_path"]) as f:
-            result["report"] = json.load(f)
-    except (OSError, ValueError) as e:
-        result["report"] = None
-        result["report_error"] = str(e)
-    if apply_rc not in (0, 2):
-        module.fail_json(msg="reconcile --apply failed (exit %d):\n%s\n%s" % (apply_rc, apply_out, apply_err), **result)
-    if result["report"] is None:
-        module.fail_json(msg="reconcile --apply --report wrote no readable report at %s: %s" % (params["report_path"], result["report_error"]), **result)
+        result["report"] = json.loads(result["run"]["stdout"])["report"]
+    except (ValueError, KeyError, TypeError):
+        try:
+            with open(params["report_path"]) as f:
+                result["report"] = json.load(f)
+        except (OSError, ValueError):
+            result["report"] = None
     module.exit_json(**result)
 
 
