@@ -529,17 +529,6 @@ export class RootedHost implements Host {
     opts: { expect?: ObjectIdentity; purpose: 'read' | 'chmod' | 'chown' },
     fn: (held: HeldObject) => Promise<T>,
   ): Promise<T> {
-    const now = () => this.withHeldNow(p, real, action, opts, fn);
-    return opts.purpose === 'read' ? now() : this.changing(now);
-  }
-
-  private async withHeldNow<T>(
-    p: string,
-    real: string,
-    action: string,
-    opts: { expect?: ObjectIdentity; purpose: 'read' | 'chmod' | 'chown' },
-    fn: (held: HeldObject) => Promise<T>,
-  ): Promise<T> {
     const pin = await this.pinDir(path.dirname(real), p);
     try {
       const held = await holdObject(pin.via, path.basename(real), p, opts.purpose, opts.expect, await procFdAvailable());
@@ -685,21 +674,25 @@ export class RootedHost implements Host {
   async chmod(p: string, mode: number, expect?: ObjectIdentity): Promise<void> {
     // chmod(2) follows symlinks and Linux has no lchmod: hold the inode
     // itself, check it is what was probed, then chmod it through its /proc link.
-    await this.withHeld(p, await this.realPath(p), 'change the mode of', { expect, purpose: 'chmod' }, async (held) => {
-      if (held.stat.isSymbolicLink()) throw symlinkRefusal(p);
-      await faultPoint('chmod');
-      await fs.chmod(held.via, mode);
-    });
+    await this.changing(async () =>
+      this.withHeld(p, await this.realPath(p), 'change the mode of', { expect, purpose: 'chmod' }, async (held) => {
+        if (held.stat.isSymbolicLink()) throw symlinkRefusal(p);
+        await faultPoint('chmod');
+        await fs.chmod(held.via, mode);
+      }),
+    );
   }
 
   async lchown(p: string, uid: number, gid: number, expect?: ObjectIdentity): Promise<void> {
-    await this.withHeld(p, await this.realPath(p), 'change the owner of', { expect, purpose: 'chown' }, async (held) => {
-      await faultPoint('lchown');
-      // chown through the /proc link of an O_PATH descriptor changes that very
-      // inode, a symlink included (never its target).
-      if (held.byDescriptor) await fs.chown(held.via, uid, gid);
-      else await fs.lchown(held.via, uid, gid);
-    });
+    await this.changing(async () =>
+      this.withHeld(p, await this.realPath(p), 'change the owner of', { expect, purpose: 'chown' }, async (held) => {
+        await faultPoint('lchown');
+        // chown through the /proc link of an O_PATH descriptor changes that very
+        // inode, a symlink included (never its target).
+        if (held.byDescriptor) await fs.chown(held.via, uid, gid);
+        else await fs.lchown(held.via, uid, gid);
+      }),
+    );
   }
 
   async rename(from: string, to: string): Promise<void> {

@@ -212,7 +212,8 @@ class ActionModule(ActionBase):
         """Check mode: "changed" when changes are pending, reconcile's diffs as the task's diff, the plan as the report."""
         if result.get("failed") or "run" not in result:
             return
-        run = result["run"]
+        run = result.pop("run")
+        result["cmd"] = run["cmd"]
         rc = run["exit_code"]
         plan = parsed(run["stdout"]) if rc in (0, 2) else None
         if plan is None:
