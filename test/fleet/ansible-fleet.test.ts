@@ -143,6 +143,28 @@ describeWithDebianRoot(gate, 'the reconcile role on a fleet of twenty hosts', (t
     expect(again.stdout.split('\n').filter((l) => l.includes('SSH: EXEC')).length).toBe(1);
   }, 600_000);
 
+  it('runs as root through become for a deploy user with sudo, directly, and converges a drifted host so', async () => {
+    // h5: a login account with passwordless sudo, as fleets usually are; the role's task runs with become.
+    // No password (`*`), but not locked (`!`): sshd without PAM refuses a locked account even with a key.
+    await fleet.ssh('h5', ['useradd', '--create-home', '--shell', '/bin/bash', '--password', '*', 'deploy']);
+    await fleet.ssh('h5', ['install', '-d', '-o', 'deploy', '-g', 'deploy', '-m', '0700', '/home/deploy/.ssh']);
+    await fleet.ssh('h5', ['install', '-o', 'deploy', '-g', 'deploy', '-m', '0600', '/root/.ssh/authorized_keys', '/home/deploy/.ssh/authorized_keys']);
+    await fleet.ssh('h5', ['sh', '-c', "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy && chmod 0440 /etc/sudoers.d/deploy && visudo -cf /etc/sudoers.d/deploy"]);
+    const become = ['--limit', 'h5', '-e', 'ansible_user=deploy', '-e', 'ansible_become=true'];
+    const same = await fleet.playbook('site.yml', [...become, '-vvv']);
+    expect({ code: same.code, recap: parseRecap(same.stdout).h5 }).toEqual({ code: 0, recap: { ok: 1, changed: 0, unreachable: 0, failed: 0 } });
+    const execs = same.stdout.split('\n').filter((l) => l.includes('SSH: EXEC'));
+    expect(execs.length).toBe(1);
+    expect(execs[0]).toMatch(/User="?deploy"?/);
+    expect(execs[0]).toMatch(/sudo -H -S -n\s+-u root .*\/usr\/local\/bin\/reconcile --apply/);
+    await fleet.ssh('h5', ['gpasswd', '-M', 'admin1', 'video']);
+    const drifted = await fleet.playbook('site.yml', become);
+    expect({ code: drifted.code, recap: parseRecap(drifted.stdout).h5 }).toEqual({ code: 0, recap: { ok: 1, changed: 1, unreachable: 0, failed: 0 } });
+    expect((await fleet.ssh('h5', ['getent', 'group', 'video'])).split(':')[3]!.split(',').sort()).toEqual(expect.arrayContaining(['admin1', 'alice', 'bob']));
+    const report = JSON.parse(await fs.readFile(path.join(fleet.reports, 'h5.json'), 'utf8')) as { changes: unknown[]; errors: unknown[] };
+    expect({ changes: report.changes.length, errors: report.errors }).toEqual({ changes: 0, errors: [] });
+  }, 600_000);
+
   it("compares with Ansible's own no-op playbook (one ping task), without and with fact gathering", async () => {
     const ratio = (s: number) => `converge ${(converge / s).toFixed(2)}x, no-op ${(noop / s).toFixed(2)}x`;
     const ping = await fleet.playbook('ping.yml');
