@@ -11,21 +11,22 @@ import type { CliArgs } from './args.js';
 import { checkConfigTrust } from './config-trust.js';
 import { DEFAULT_DESIRED } from './context.js';
 
-export const DIGEST_MISMATCH_EXIT = 3;
-
 export class DesiredDigestMismatch extends UserError {
-  readonly exitCode = DIGEST_MISMATCH_EXIT;
+  readonly exitCode = 3;
 }
 
-export async function checkDesiredDigest(args: CliArgs, expected: string, warn: (message: string) => void): Promise<void> {
+export async function checkDesiredDigest(args: CliArgs, warn: (message: string) => void): Promise<void> {
+  const expected = args.desiredDigest;
+  if (expected === undefined) return;
   const desired = args.desired ?? DEFAULT_DESIRED;
   const nothing = 'Nothing was planned, changed or written (--desired-digest).';
+  // An unreadable or untrusted desired state is not the expected one either: the same exit.
+  const refused = (err: unknown) => (err instanceof UserError ? new DesiredDigestMismatch(`${err.message} ${nothing}`) : err);
   let actual: string;
   try {
     actual = desiredDigest(desired);
   } catch (err) {
-    if (err instanceof UserError) throw new DesiredDigestMismatch(`${err.message} ${nothing}`);
-    throw err;
+    throw refused(err);
   }
   if (actual !== expected) {
     throw new DesiredDigestMismatch(
@@ -33,10 +34,7 @@ export async function checkDesiredDigest(args: CliArgs, expected: string, warn: 
         'Fix: put the reviewed desired state in place (reconcile --validate --desired PATH prints the digest of a copy), or pass the digest of this one.',
     );
   }
-  try {
-    await checkConfigTrust([desired], 'a desired state', { insecure: args.insecureConfig, warn });
-  } catch (err) {
-    if (err instanceof UserError) throw new DesiredDigestMismatch(`${err.message} ${nothing}`);
-    throw err;
-  }
+  await checkConfigTrust([desired], 'a desired state', { insecure: args.insecureConfig, warn }).catch((err: unknown) => {
+    throw refused(err);
+  });
 }

@@ -31,7 +31,7 @@ export async function main(argv: string[], raw: Output = processOutput): Promise
       io.out(modeHelp(args.mode));
       return 0;
     }
-    if (args.desiredDigest !== undefined) await (await import('./desired-digest-check.js')).checkDesiredDigest(args, args.desiredDigest, io.err);
+    if (args.desiredDigest !== undefined) await (await import('./desired-digest-check.js')).checkDesiredDigest(args, io.err);
     switch (args.mode) {
       case 'help':
         io.out(USAGE);

@@ -19,8 +19,6 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 
-export const DIGEST_PREFIX = 'sha256:';
-
 const hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** The digest of the desired state at `p` (a file, or a directory walked without following symlinks below it). */
@@ -50,7 +48,7 @@ export function desiredDigest(p: string): string {
     throw new UserError(`cannot read the desired state at ${p} for its digest (${e.code}${e.path ? `: ${Buffer.isBuffer(e.path) ? (e.path as Buffer).toString() : e.path}` : ''}): pass --desired the file or directory of the desired state.`);
   }
   entries.sort((a, b) => Buffer.compare(a.rel, b.rel));
-  return DIGEST_PREFIX + hex(Buffer.concat(entries.map((e) => e.record)));
+  return 'sha256:' + hex(Buffer.concat(entries.map((e) => e.record)));
 }
 
 const SLASH = Buffer.from('/');
